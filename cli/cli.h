@@ -1,0 +1,29 @@
+/* The modelseal command-line tool: shared helpers of the command files. */
+#ifndef MS_CLI_H
+#define MS_CLI_H
+
+#include <stdio.h>
+
+#include "modelseal/modelseal.h"
+
+#define EXIT_REJECTED 1
+#define EXIT_USAGE 2
+#define EXIT_CANNOT_CHECK 3
+#define EXIT_INTERNAL 4
+
+/* Print "modelseal CMD: reason" and a hint to stderr; returns EXIT_USAGE. */
+int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Print "modelseal CMD: message" for err; returns the exit status of err->status. */
+int cli_fail(const char *cmd, const ms_error *err);
+
+/* Load every --trust key; on failure prints and returns the exit status (else 0). */
+int cli_load_trust(const char *cmd, char **paths, size_t n, ms_public_key ***keys);
+void cli_free_trust(ms_public_key **keys, size_t n);
+
+int cmd_keygen(int argc, char **argv);
+int cmd_pack(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
+int cmd_inspect(int argc, char **argv);
+int cmd_unpack(int argc, char **argv);
+
+#endif

@@ -1,0 +1,112 @@
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+static const char help[] =
+    "usage: modelseal pack MODEL -o BUNDLE --key NAME.key --name N --version V\n"
+    "                      [--license EXPR] [--description TEXT] [--quantize none]\n"
+    "                      [--builder-id URI]\n"
+    "\n"
+    "Pack a model into a signed bundle.  MODEL is a .safetensors file or a directory\n"
+    "of *.safetensors shards with their companion files (config.json, tokenizer\n"
+    "files, README.md).\n"
+    "\n"
+    "options:\n"
+    "  -o, --output BUNDLE   the bundle to write (replaced atomically)\n"
+    "  --key FILE            secret key that signs the bundle\n"
+    "  --name N              model name: a-z, 0-9, '.', '_', '-' (at most 128)\n"
+    "  --version V           semantic version, such as 1.0.0 or 2.1.0-rc.1\n"
+    "  --license EXPR        license expression, such as Apache-2.0\n"
+    "  --description TEXT    one-paragraph description\n"
+    "  --quantize SCHEME     compression scheme; available: none\n"
+    "  --builder-id URI      builder id recorded in the provenance\n"
+    "  -h, --help            show this help\n"
+    "\n"
+    "SOURCE_DATE_EPOCH, when set, gives every recorded time; without it no build\n"
+    "time is recorded.  Either way the same inputs and key give identical bytes.\n";
+
+int cmd_pack(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"output", required_argument, NULL, 'o'},
+        {"key", required_argument, NULL, 'k'},
+        {"name", required_argument, NULL, 'n'},
+        {"version", required_argument, NULL, 'v'},
+        {"license", required_argument, NULL, 'l'},
+        {"description", required_argument, NULL, 'd'},
+        {"quantize", required_argument, NULL, 'q'},
+        {"builder-id", required_argument, NULL, 'b'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    ms_pack_options o = {.source_date_epoch = -1};
+    const char *key_path = NULL;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'o': o.output_path = optarg; break;
+        case 'k': key_path = optarg; break;
+        case 'n': o.name = optarg; break;
+        case 'v': o.version = optarg; break;
+        case 'l': o.license = optarg; break;
+        case 'd': o.description = optarg; break;
+        case 'q': o.quantize = optarg; break;
+        case 'b': o.builder_id = optarg; break;
+        case 'h': fputs(help, stdout); return 0;
+        case ':': return cli_usage_error("pack", "option '%s' needs a value", argv[optind - 1]);
+        default: return cli_usage_error("pack", "unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind >= argc)
+        return cli_usage_error("pack", "missing MODEL");
+    if (optind + 1 < argc)
+        return cli_usage_error("pack", "unexpected argument '%s'", argv[optind + 1]);
+    o.model_path = argv[optind];
+    if (o.output_path == NULL)
+        return cli_usage_error("pack", "missing -o BUNDLE");
+    if (key_path == NULL)
+        return cli_usage_error("pack", "missing --key FILE");
+    if (o.name == NULL)
+        return cli_usage_error("pack", "missing --name");
+    if (o.version == NULL)
+        return cli_usage_error("pack", "missing --version");
+    const char *p;
+    if ((p = ms_name_problem(o.name)) != NULL)
+        return cli_usage_error("pack", "invalid --name '%s': %s", o.name, p);
+    if ((p = ms_semver_problem(o.version)) != NULL)
+        return cli_usage_error("pack", "invalid --version '%s': %s", o.version, p);
+    if (o.quantize != NULL && strcmp(o.quantize, "none") != 0)
+        return cli_usage_error("pack", "unknown scheme '%s' for --quantize (available: none)",
+                               o.quantize);
+    const char *sde = getenv("SOURCE_DATE_EPOCH");
+    if (sde != NULL && sde[0] != '\0') {
+        char *end;
+        errno = 0;
+        long long t = strtoll(sde, &end, 10);
+        if (errno != 0 || *end != '\0' || t < 0 || t > 253402300799LL)
+            return cli_usage_error("pack",
+                                   "SOURCE_DATE_EPOCH '%s' is not a Unix time in seconds", sde);
+        o.source_date_epoch = t;
+    }
+    ms_error err;
+    ms_secret_key *sk = NULL;
+    if (ms_secret_key_load(key_path, &sk, &err) != MS_OK)
+        return cli_fail("pack", &err);
+    o.key = sk;
+    ms_pack_result res;
+    ms_status st = ms_pack(&o, &res, &err);
+    ms_secret_key_free(sk);
+    if (st != MS_OK)
+        return cli_fail("pack", &err);
+    printf("packed %s %s: %zu files, %" PRIu64 " bytes\n", o.name, o.version, res.file_count,
+           res.model_bytes);
+    printf("bundle:   %s\n", o.output_path);
+    printf("manifest: %s\n", res.manifest_digest);
+    return 0;
+}

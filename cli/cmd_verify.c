@@ -1,0 +1,179 @@
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+#define MAX_TRUST 256
+
+static const char verify_help[] =
+    "usage: modelseal verify BUNDLE --trust KEY.pub [--trust KEY2.pub ...] [--json]\n"
+    "\n"
+    "Verify a bundle: re-hash every blob, check the manifest graph and the format\n"
+    "version, require a valid signature by a trusted key, and check the signed\n"
+    "statement against the manifest and files.  Every failed check is reported.\n"
+    "\n"
+    "options:\n"
+    "  --trust FILE          a public key trusted to sign (repeatable; at least one)\n"
+    "  --json                print the JSON report (docs/cli.md) instead of text\n"
+    "  -h, --help            show this help\n"
+    "\n"
+    "exit status: 0 verified, 1 rejected, 2 usage error, 3 could not check\n";
+
+static const char inspect_help[] =
+    "usage: modelseal inspect BUNDLE [--json]\n"
+    "\n"
+    "Describe a bundle: name, version, files with sizes and digests, metadata and\n"
+    "signatures.  Makes no trust decision: use verify for that.\n"
+    "\n"
+    "options:\n"
+    "  --json                print JSON instead of text\n"
+    "  -h, --help            show this help\n";
+
+static const char unpack_help[] =
+    "usage: modelseal unpack BUNDLE -o DIR --trust KEY.pub [--trust ...] [--force]\n"
+    "\n"
+    "Verify a bundle, then write each model file at its recorded path under DIR.\n"
+    "Paths that would leave DIR (absolute, '..', through a symbolic link) are\n"
+    "refused, and existing files are kept unless --force.\n"
+    "\n"
+    "options:\n"
+    "  -o, --output DIR      target directory (created if missing)\n"
+    "  --trust FILE          a public key trusted to sign (repeatable; at least one)\n"
+    "  --force               replace existing files\n"
+    "  --json                print the verification report as JSON\n"
+    "  -h, --help            show this help\n";
+
+typedef struct args {
+    const char *bundle;
+    const char *output;
+    char *trust[MAX_TRUST];
+    size_t ntrust;
+    int json;
+    int force;
+} args;
+
+/* Shared option parsing; `allowed` lists the long options the command takes. */
+static int parse(const char *cmd, const char *help, int argc, char **argv, args *a, int want_trust,
+                 int want_output)
+{
+    static const struct option opts[] = {
+        {"trust", required_argument, NULL, 't'}, {"json", no_argument, NULL, 'j'},
+        {"output", required_argument, NULL, 'o'}, {"force", no_argument, NULL, 'f'},
+        {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0},
+    };
+    memset(a, 0, sizeof *a);
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, want_output ? ":o:h" : ":h", opts, NULL)) != -1) {
+        switch (c) {
+        case 't':
+            if (!want_trust)
+                return cli_usage_error(cmd, "unknown option '--trust'");
+            if (a->ntrust == MAX_TRUST)
+                return cli_usage_error(cmd, "more than %d --trust options", MAX_TRUST);
+            a->trust[a->ntrust++] = optarg;
+            break;
+        case 'j': a->json = 1; break;
+        case 'o':
+            if (!want_output)
+                return cli_usage_error(cmd, "unknown option '--output'");
+            a->output = optarg;
+            break;
+        case 'f':
+            if (!want_output)
+                return cli_usage_error(cmd, "unknown option '--force'");
+            a->force = 1;
+            break;
+        case 'h': fputs(help, stdout); return -1;
+        case ':': return cli_usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
+        default: return cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind >= argc)
+        return cli_usage_error(cmd, "missing BUNDLE");
+    if (optind + 1 < argc)
+        return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind + 1]);
+    a->bundle = argv[optind];
+    if (want_trust && a->ntrust == 0)
+        return cli_usage_error(cmd, "missing --trust KEY.pub (at least one trusted key)");
+    if (want_output && a->output == NULL)
+        return cli_usage_error(cmd, "missing -o DIR");
+    return 0;
+}
+
+static void print_report(const ms_report *r, int json)
+{
+    char *s = ms_report_render(r, json);
+    if (s != NULL) {
+        fputs(s, stdout);
+        free(s);
+    }
+}
+
+int cmd_verify(int argc, char **argv)
+{
+    args a;
+    int rc = parse("verify", verify_help, argc, argv, &a, 1, 0);
+    if (rc != 0)
+        return rc < 0 ? 0 : rc;
+    ms_public_key **keys = NULL;
+    if ((rc = cli_load_trust("verify", a.trust, a.ntrust, &keys)) != 0)
+        return rc;
+    ms_verify_options o = {.bundle_path = a.bundle, .trusted = keys, .trusted_count = a.ntrust};
+    ms_report *r = NULL;
+    ms_error err;
+    ms_status st = ms_verify(&o, &r, &err);
+    if (r != NULL)
+        print_report(r, a.json);
+    if (st != MS_OK && st != MS_E_REJECTED)
+        cli_fail("verify", &err);
+    ms_report_free(r);
+    cli_free_trust(keys, a.ntrust);
+    return ms_exit_status(st);
+}
+
+int cmd_inspect(int argc, char **argv)
+{
+    args a;
+    int rc = parse("inspect", inspect_help, argc, argv, &a, 0, 0);
+    if (rc != 0)
+        return rc < 0 ? 0 : rc;
+    char *out = NULL;
+    ms_error err;
+    if (ms_inspect(a.bundle, a.json, &out, &err) != MS_OK)
+        return cli_fail("inspect", &err);
+    fputs(out, stdout);
+    free(out);
+    return 0;
+}
+
+int cmd_unpack(int argc, char **argv)
+{
+    args a;
+    int rc = parse("unpack", unpack_help, argc, argv, &a, 1, 1);
+    if (rc != 0)
+        return rc < 0 ? 0 : rc;
+    ms_public_key **keys = NULL;
+    if ((rc = cli_load_trust("unpack", a.trust, a.ntrust, &keys)) != 0)
+        return rc;
+    ms_unpack_options o = {.bundle_path = a.bundle,
+                           .output_dir = a.output,
+                           .trusted = keys,
+                           .trusted_count = a.ntrust,
+                           .force = a.force};
+    ms_report *r = NULL;
+    ms_error err;
+    ms_status st = ms_unpack(&o, &r, &err);
+    if (r != NULL && (a.json || ms_report_failures(r) > 0))
+        print_report(r, a.json);
+    if (st != MS_OK) {
+        cli_fail("unpack", &err);
+    } else if (!a.json) {
+        printf("verified and unpacked %s into %s\n", a.bundle, a.output);
+    }
+    ms_report_free(r);
+    cli_free_trust(keys, a.ntrust);
+    return ms_exit_status(st);
+}

@@ -1,0 +1,187 @@
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/error_internal.h"
+#include "core/json.h"
+
+#define MS_JSON_MAX_DEPTH 64
+
+static int depth_ok(const cJSON *item, int depth)
+{
+    if (depth > MS_JSON_MAX_DEPTH)
+        return 0;
+    for (const cJSON *c = item->child; c != NULL; c = c->next)
+        if (!depth_ok(c, depth + 1))
+            return 0;
+    return 1;
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+    const char *x = *(const char *const *)a;
+    const char *y = *(const char *const *)b;
+    return strcmp(x, y);
+}
+
+const char *ms_json_find_duplicate(const cJSON *item)
+{
+    if (item == NULL)
+        return NULL;
+    if (cJSON_IsObject(item)) {
+        size_t n = 0;
+        for (const cJSON *c = item->child; c != NULL; c = c->next)
+            n++;
+        if (n > 1) {
+            /* Sorting names keeps this O(n log n) for headers with many tensors. */
+            const char **names = malloc(n * sizeof *names);
+            if (names == NULL)
+                return "(out of memory)";
+            size_t i = 0;
+            for (const cJSON *c = item->child; c != NULL; c = c->next)
+                names[i++] = c->string != NULL ? c->string : "";
+            qsort(names, n, sizeof *names, cmp_names);
+            const char *dup = NULL;
+            for (i = 1; i < n && dup == NULL; i++)
+                if (strcmp(names[i - 1], names[i]) == 0)
+                    dup = names[i];
+            free(names);
+            if (dup != NULL)
+                return dup;
+        }
+    }
+    for (const cJSON *c = item->child; c != NULL; c = c->next) {
+        const char *d = ms_json_find_duplicate(c);
+        if (d != NULL)
+            return d;
+    }
+    return NULL;
+}
+
+ms_status ms_json_parse(const char *buf, size_t len, const char *what, cJSON **out,
+                        ms_error *err)
+{
+    *out = NULL;
+    if (len == 0)
+        return ms_fail(err, MS_E_FORMAT, "%s: empty document", what);
+    if (memchr(buf, '\0', len) != NULL)
+        return ms_fail(err, MS_E_FORMAT, "%s: contains a NUL byte", what);
+    const char *end = NULL;
+    cJSON *root = cJSON_ParseWithLengthOpts(buf, len, &end, 0);
+    if (root == NULL) {
+        size_t off = (end != NULL && end >= buf) ? (size_t)(end - buf) : 0;
+        return ms_fail(err, MS_E_FORMAT, "%s: invalid JSON near byte %zu", what, off);
+    }
+    /* Only whitespace may follow the value. */
+    size_t off = (size_t)(end - buf);
+    for (; off < len; off++) {
+        char c = buf[off];
+        if (c != ' ' && c != '\t' && c != '\n' && c != '\r') {
+            cJSON_Delete(root);
+            return ms_fail(err, MS_E_FORMAT, "%s: trailing data after JSON value at byte %zu",
+                           what, off);
+        }
+    }
+    if (!depth_ok(root, 0)) {
+        cJSON_Delete(root);
+        return ms_fail(err, MS_E_LIMIT, "%s: nesting deeper than %d", what, MS_JSON_MAX_DEPTH);
+    }
+    const char *dup = ms_json_find_duplicate(root);
+    if (dup != NULL) {
+        ms_fail(err, MS_E_FORMAT, "%s: duplicate key '%s'", what, dup);
+        cJSON_Delete(root);
+        return MS_E_FORMAT;
+    }
+    *out = root;
+    return MS_OK;
+}
+
+ms_status ms_json_get_string(const cJSON *obj, const char *key, const char *what,
+                             const char **out, ms_error *err)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+    if (v == NULL)
+        return ms_fail(err, MS_E_FORMAT, "%s: missing field '%s'", what, key);
+    if (!cJSON_IsString(v) || v->valuestring == NULL)
+        return ms_fail(err, MS_E_FORMAT, "%s: field '%s' is not a string", what, key);
+    *out = v->valuestring;
+    return MS_OK;
+}
+
+int ms_json_number_u64(const cJSON *item, uint64_t *out)
+{
+    if (!cJSON_IsNumber(item))
+        return -1;
+    double d = item->valuedouble;
+    if (!isfinite(d) || d < 0 || d > (double)MS_JSON_MAX_EXACT_INT || floor(d) != d)
+        return -1;
+    *out = (uint64_t)d;
+    return 0;
+}
+
+ms_status ms_json_get_u64(const cJSON *obj, const char *key, const char *what, uint64_t *out,
+                          ms_error *err)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+    if (v == NULL)
+        return ms_fail(err, MS_E_FORMAT, "%s: missing field '%s'", what, key);
+    if (ms_json_number_u64(v, out) != 0)
+        return ms_fail(err, MS_E_FORMAT,
+                       "%s: field '%s' is not a non-negative integer below 2^53", what, key);
+    return MS_OK;
+}
+
+ms_status ms_json_get_object(const cJSON *obj, const char *key, const char *what,
+                             const cJSON **out, ms_error *err)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+    if (v == NULL)
+        return ms_fail(err, MS_E_FORMAT, "%s: missing field '%s'", what, key);
+    if (!cJSON_IsObject(v))
+        return ms_fail(err, MS_E_FORMAT, "%s: field '%s' is not an object", what, key);
+    *out = v;
+    return MS_OK;
+}
+
+ms_status ms_json_get_array(const cJSON *obj, const char *key, const char *what,
+                            const cJSON **out, ms_error *err)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+    if (v == NULL)
+        return ms_fail(err, MS_E_FORMAT, "%s: missing field '%s'", what, key);
+    if (!cJSON_IsArray(v))
+        return ms_fail(err, MS_E_FORMAT, "%s: field '%s' is not an array", what, key);
+    *out = v;
+    return MS_OK;
+}
+
+cJSON *ms_json_u64(uint64_t v)
+{
+    /* A raw item prints the exact decimal digits; cJSON's own number printer
+     * goes through a double and an int cast. */
+    char tmp[24];
+    snprintf(tmp, sizeof tmp, "%" PRIu64, v);
+    return cJSON_CreateRaw(tmp);
+}
+
+cJSON *ms_json_add_u64(cJSON *obj, const char *key, uint64_t v)
+{
+    cJSON *n = ms_json_u64(v);
+    if (n == NULL)
+        return NULL;
+    if (!cJSON_AddItemToObject(obj, key, n)) {
+        cJSON_Delete(n);
+        return NULL;
+    }
+    return n;
+}
+
+char *ms_json_print(const cJSON *item, size_t *len)
+{
+    char *s = cJSON_PrintUnformatted(item);
+    if (s != NULL && len != NULL)
+        *len = strlen(s);
+    return s;
+}

@@ -1,0 +1,320 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/error_internal.h"
+#include "core/json.h"
+#include "core/oci.h"
+#include "core/tar.h"
+
+#define BLOB_PREFIX "blobs/sha256/"
+
+static ms_status add_problem(ms_layout *l, ms_error *err, const char *fmt, const char *arg)
+{
+    if (l->problem_count >= 1000)
+        return MS_OK; /* enough said; keep memory bounded */
+    char buf[600];
+    snprintf(buf, sizeof buf, fmt, arg);
+    char **p = realloc(l->problems, (l->problem_count + 1) * sizeof *p);
+    if (p == NULL)
+        return ms_fail(err, MS_E_NOMEM, "out of memory");
+    l->problems = p;
+    if ((p[l->problem_count] = strdup(buf)) == NULL)
+        return ms_fail(err, MS_E_NOMEM, "out of memory");
+    l->problem_count++;
+    return MS_OK;
+}
+
+static int cmp_blob(const void *a, const void *b)
+{
+    const ms_blob *x = a, *y = b;
+    int c = strcmp(x->hex, y->hex);
+    if (c != 0)
+        return c;
+    return x->entry_index < y->entry_index ? -1 : x->entry_index > y->entry_index;
+}
+
+/* Read the current entry: hash it and keep it when small enough. */
+static ms_status read_entry(ms_tar_reader *r, uint64_t size, int keep, int hash,
+                            uint8_t **data, uint8_t digest[MS_SHA256_LEN], uint8_t *buf,
+                            size_t cap, ms_sha256 *h, ms_error *err)
+{
+    uint8_t *kept = NULL;
+    if (keep && (kept = malloc(size + 1)) == NULL)
+        return ms_fail(err, MS_E_NOMEM, "out of memory");
+    uint64_t done = 0;
+    for (;;) {
+        size_t got;
+        ms_status st = ms_tar_reader_read(r, buf, cap, &got, err);
+        if (st != MS_OK) {
+            free(kept);
+            return st;
+        }
+        if (got == 0)
+            break;
+        if (done + got > size) {
+            free(kept);
+            return ms_fail(err, MS_E_FORMAT, "tar entry longer than its header says");
+        }
+        if (kept != NULL)
+            memcpy(kept + done, buf, got);
+        if (hash)
+            ms_sha256_update(h, buf, got);
+        done += got;
+    }
+    if (done != size) {
+        free(kept);
+        return ms_fail(err, MS_E_FORMAT, "tar entry shorter than its header says");
+    }
+    if (hash)
+        ms_sha256_final(h, digest);
+    if (kept != NULL)
+        kept[size] = 0;
+    *data = kept;
+    return MS_OK;
+}
+
+ms_status ms_layout_read(const char *path, int hash_all, ms_layout **out, ms_error *err)
+{
+    *out = NULL;
+    ms_layout *l = calloc(1, sizeof *l);
+    ms_tar_reader *r = NULL;
+    ms_sha256 *h = ms_sha256_new();
+    enum { CAP = 1 << 20 };
+    uint8_t *buf = malloc(CAP);
+    size_t cap_blobs = 0;
+    uint64_t retained = 0;
+    ms_status st = MS_OK;
+    if (l == NULL || h == NULL || buf == NULL) {
+        st = ms_fail(err, MS_E_NOMEM, "out of memory");
+        goto out;
+    }
+    if ((st = ms_tar_reader_open(path, &r, err)) != MS_OK)
+        goto out;
+    for (size_t index = 0;; index++) {
+        ms_tar_entry e;
+        int done;
+        if ((st = ms_tar_reader_next(r, &e, &done, err)) != MS_OK)
+            goto out;
+        if (done)
+            break;
+        int is_layout = strcmp(e.name, "oci-layout") == 0;
+        int is_index = strcmp(e.name, "index.json") == 0;
+        int is_blob = strncmp(e.name, BLOB_PREFIX, strlen(BLOB_PREFIX)) == 0 &&
+                      ms_is_sha256_hex(e.name + strlen(BLOB_PREFIX));
+        if (e.type != MS_TAR_REGULAR) {
+            const char *kind = e.type == MS_TAR_SYMLINK    ? "symbolic link"
+                               : e.type == MS_TAR_HARDLINK ? "hard link"
+                               : e.type == MS_TAR_DIRECTORY ? "directory"
+                                                            : "special file";
+            /* Directory entries for the layout's own folders are harmless. */
+            if (e.type == MS_TAR_DIRECTORY &&
+                (strcmp(e.name, "blobs/") == 0 || strcmp(e.name, "blobs/sha256/") == 0 ||
+                 strcmp(e.name, "blobs") == 0 || strcmp(e.name, "blobs/sha256") == 0))
+                continue;
+            char what[700];
+            snprintf(what, sizeof what, "%s '%%s' in archive (only regular files are allowed)",
+                     kind);
+            if ((st = add_problem(l, err, what, e.name)) != MS_OK)
+                goto out;
+            continue;
+        }
+        if (!is_layout && !is_index && !is_blob) {
+            if ((st = add_problem(l, err, "unexpected archive entry '%s' (allowed: oci-layout, "
+                                          "index.json, blobs/sha256/<digest>)",
+                                  e.name)) != MS_OK)
+                goto out;
+            continue;
+        }
+        if (is_layout || is_index) {
+            if ((is_layout && l->oci_layout != NULL) || (is_index && l->index != NULL)) {
+                if ((st = add_problem(l, err, "duplicate archive entry '%s'", e.name)) != MS_OK)
+                    goto out;
+                continue;
+            }
+            if (e.size > MS_OCI_MAX_DOCUMENT) {
+                st = ms_fail(err, MS_E_LIMIT, "%s: entry '%s' is %llu bytes (limit %u)", path,
+                             e.name, (unsigned long long)e.size, MS_OCI_MAX_DOCUMENT);
+                goto out;
+            }
+            uint8_t *data = NULL;
+            uint8_t dg[MS_SHA256_LEN];
+            if ((st = read_entry(r, e.size, 1, 0, &data, dg, buf, CAP, h, err)) != MS_OK)
+                goto out;
+            if (is_layout) {
+                l->oci_layout = (char *)data;
+                l->oci_layout_len = e.size;
+            } else {
+                l->index = (char *)data;
+                l->index_len = e.size;
+            }
+            continue;
+        }
+        if (l->blob_count >= MS_OCI_MAX_BLOBS) {
+            st = ms_fail(err, MS_E_LIMIT, "%s: more than %d blobs", path, MS_OCI_MAX_BLOBS);
+            goto out;
+        }
+        if (l->blob_count == cap_blobs) {
+            cap_blobs = cap_blobs ? cap_blobs * 2 : 16;
+            ms_blob *nb = realloc(l->blobs, cap_blobs * sizeof *nb);
+            if (nb == NULL) {
+                st = ms_fail(err, MS_E_NOMEM, "out of memory");
+                goto out;
+            }
+            l->blobs = nb;
+        }
+        ms_blob *b = &l->blobs[l->blob_count];
+        memset(b, 0, sizeof *b);
+        memcpy(b->hex, e.name + strlen(BLOB_PREFIX), MS_SHA256_HEX_LEN);
+        b->size = e.size;
+        b->entry_index = index;
+        int keep = e.size <= MS_OCI_MAX_DOCUMENT;
+        if (keep && retained + e.size > MS_OCI_MAX_RETAINED) {
+            st = ms_fail(err, MS_E_LIMIT, "%s: small blobs add up to more than %u bytes", path,
+                         MS_OCI_MAX_RETAINED);
+            goto out;
+        }
+        int hash = hash_all || keep;
+        uint8_t dg[MS_SHA256_LEN];
+        if ((st = read_entry(r, e.size, keep, hash, &b->data, dg, buf, CAP, h, err)) != MS_OK)
+            goto out;
+        if (keep)
+            retained += e.size;
+        l->blob_count++;
+        if (hash) {
+            b->hashed = 1;
+            ms_hex_encode(dg, MS_SHA256_LEN, b->actual_hex);
+            b->digest_ok = strcmp(b->actual_hex, b->hex) == 0;
+        }
+    }
+    if (l->blob_count > 1) {
+        qsort(l->blobs, l->blob_count, sizeof *l->blobs, cmp_blob);
+        size_t w = 1;
+        for (size_t i = 1; i < l->blob_count; i++) {
+            if (strcmp(l->blobs[i].hex, l->blobs[w - 1].hex) == 0) {
+                char name[128];
+                snprintf(name, sizeof name, BLOB_PREFIX "%s", l->blobs[i].hex);
+                if ((st = add_problem(l, err, "duplicate archive entry '%s'", name)) != MS_OK)
+                    goto out;
+                /* Keep the first copy but remember any mismatch of the second. */
+                if (l->blobs[i].hashed && !l->blobs[i].digest_ok) {
+                    l->blobs[w - 1].digest_ok = 0;
+                    memcpy(l->blobs[w - 1].actual_hex, l->blobs[i].actual_hex,
+                           sizeof l->blobs[i].actual_hex);
+                }
+                free(l->blobs[i].data);
+                continue;
+            }
+            l->blobs[w++] = l->blobs[i];
+        }
+        l->blob_count = w;
+    }
+out:
+    ms_tar_reader_free(r);
+    ms_sha256_free(h);
+    free(buf);
+    if (st != MS_OK) {
+        ms_layout_free(l);
+        return st;
+    }
+    *out = l;
+    return MS_OK;
+}
+
+void ms_layout_free(ms_layout *l)
+{
+    if (l == NULL)
+        return;
+    for (size_t i = 0; i < l->blob_count; i++)
+        free(l->blobs[i].data);
+    for (size_t i = 0; i < l->problem_count; i++)
+        free(l->problems[i]);
+    free(l->problems);
+    free(l->blobs);
+    free(l->oci_layout);
+    free(l->index);
+    free(l);
+}
+
+ms_blob *ms_layout_find(const ms_layout *l, const char *hex)
+{
+    size_t lo = 0, hi = l->blob_count;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(l->blobs[mid].hex, hex);
+        if (c == 0)
+            return &l->blobs[mid];
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
+
+ms_status ms_descriptor_parse(const cJSON *obj, const char *what, ms_descriptor *d,
+                              ms_error *err)
+{
+    memset(d, 0, sizeof *d);
+    if (!cJSON_IsObject(obj))
+        return ms_fail(err, MS_E_FORMAT, "%s: descriptor is not an object", what);
+    ms_status st;
+    const char *digest;
+    if ((st = ms_json_get_string(obj, "mediaType", what, &d->media_type, err)) != MS_OK ||
+        (st = ms_json_get_string(obj, "digest", what, &digest, err)) != MS_OK ||
+        (st = ms_json_get_u64(obj, "size", what, &d->size, err)) != MS_OK)
+        return st;
+    if (strncmp(digest, "sha256:", 7) != 0)
+        return ms_fail(err, MS_E_UNSUPPORTED,
+                       "%s: digest '%.80s' is not sha256 (the only algorithm bundles use)", what,
+                       digest);
+    if (!ms_is_sha256_hex(digest + 7))
+        return ms_fail(err, MS_E_FORMAT, "%s: digest '%.80s' is not 64 lower-case hex digits",
+                       what, digest);
+    memcpy(d->hex, digest + 7, MS_SHA256_HEX_LEN + 1);
+    const cJSON *at = cJSON_GetObjectItemCaseSensitive(obj, "artifactType");
+    if (at != NULL) {
+        if (!cJSON_IsString(at))
+            return ms_fail(err, MS_E_FORMAT, "%s: artifactType is not a string", what);
+        d->artifact_type = at->valuestring;
+    }
+    const cJSON *ann = cJSON_GetObjectItemCaseSensitive(obj, "annotations");
+    if (ann != NULL) {
+        if (!cJSON_IsObject(ann))
+            return ms_fail(err, MS_E_FORMAT, "%s: annotations is not an object", what);
+        for (const cJSON *c = ann->child; c != NULL; c = c->next)
+            if (!cJSON_IsString(c))
+                return ms_fail(err, MS_E_FORMAT, "%s: annotation '%s' is not a string", what,
+                               c->string);
+        d->annotations = ann;
+    }
+    return MS_OK;
+}
+
+const char *ms_descriptor_annotation(const ms_descriptor *d, const char *key)
+{
+    if (d->annotations == NULL)
+        return NULL;
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(d->annotations, key);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+cJSON *ms_descriptor_build(const char *media_type, const char *artifact_type, const char *hex,
+                           uint64_t size, cJSON *annotations)
+{
+    cJSON *d = cJSON_CreateObject();
+    char digest[80];
+    snprintf(digest, sizeof digest, "sha256:%s", hex);
+    if (d == NULL || cJSON_AddStringToObject(d, "mediaType", media_type) == NULL ||
+        (artifact_type != NULL &&
+         cJSON_AddStringToObject(d, "artifactType", artifact_type) == NULL) ||
+        cJSON_AddStringToObject(d, "digest", digest) == NULL ||
+        ms_json_add_u64(d, "size", size) == NULL) {
+        cJSON_Delete(d);
+        cJSON_Delete(annotations);
+        return NULL;
+    }
+    if (annotations != NULL)
+        cJSON_AddItemToObject(d, "annotations", annotations);
+    return d;
+}

@@ -1,0 +1,99 @@
+/*
+ * OCI image layout inside a bundle tar: media types, descriptors, and the
+ * streaming reader that hashes every blob once.
+ */
+#ifndef MS_CORE_OCI_H
+#define MS_CORE_OCI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "core/digest.h"
+#include "modelseal/error.h"
+
+#define MS_MT_OCI_MANIFEST "application/vnd.oci.image.manifest.v1+json"
+#define MS_MT_OCI_INDEX "application/vnd.oci.image.index.v1+json"
+#define MS_MT_OCI_EMPTY "application/vnd.oci.empty.v1+json"
+#define MS_MT_MODEL_MANIFEST "application/vnd.cncf.model.manifest.v1+json"
+#define MS_MT_MODEL_CONFIG "application/vnd.cncf.model.config.v1+json"
+#define MS_MT_MODEL_WEIGHT "application/vnd.cncf.model.weight.v1.raw"
+#define MS_MT_MODEL_WEIGHT_CONFIG "application/vnd.cncf.model.weight.config.v1.raw"
+#define MS_MT_MODEL_DOC "application/vnd.cncf.model.doc.v1.raw"
+#define MS_MT_MODEL_CODE "application/vnd.cncf.model.code.v1.raw"
+#define MS_MT_METADATA "application/vnd.modelseal.metadata.v1+json"
+#define MS_MT_SIGNATURE_ARTIFACT "application/vnd.modelseal.signature.v1+json"
+#define MS_MT_DSSE "application/vnd.dsse.envelope.v1+json"
+
+#define MS_ANN_FILEPATH "org.cncf.model.filepath"
+#define MS_ANN_REF_NAME "org.opencontainers.image.ref.name"
+#define MS_ANN_VERSION "org.opencontainers.image.version"
+#define MS_ANN_TITLE "org.opencontainers.image.title"
+#define MS_ANN_CREATED "org.opencontainers.image.created"
+#define MS_ANN_FORMAT "dev.modelseal.format.version"
+#define MS_ANN_KEYID "dev.modelseal.signature.keyid"
+#define MS_ANN_ALGORITHM "dev.modelseal.signature.algorithm"
+
+/* The OCI empty JSON blob "{}" and its digest. */
+#define MS_EMPTY_BLOB "{}"
+#define MS_EMPTY_DIGEST_HEX "44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a"
+
+#define MS_OCI_LAYOUT_CONTENT "{\"imageLayoutVersion\":\"1.0.0\"}"
+
+/* Limits on what a reader holds in memory. */
+#define MS_OCI_MAX_BLOBS 100000
+#define MS_OCI_MAX_DOCUMENT (4u << 20)      /* one JSON document */
+#define MS_OCI_MAX_RETAINED (48u << 20)     /* all retained documents together */
+
+typedef struct ms_blob {
+    char hex[MS_SHA256_HEX_LEN + 1];
+    uint64_t size;        /* bytes in the archive entry */
+    int hashed;           /* content was hashed */
+    int digest_ok;        /* content hashes to hex */
+    char actual_hex[MS_SHA256_HEX_LEN + 1];
+    uint8_t *data;        /* retained content (size <= MS_OCI_MAX_DOCUMENT), else NULL */
+    int referenced;       /* set by the caller while walking descriptors */
+    size_t entry_index;   /* position in the archive */
+} ms_blob;
+
+typedef struct ms_layout {
+    char *oci_layout;     /* content of oci-layout, NUL-terminated, or NULL */
+    size_t oci_layout_len;
+    char *index;          /* content of index.json, NUL-terminated, or NULL */
+    size_t index_len;
+    ms_blob *blobs;       /* sorted by hex after reading */
+    size_t blob_count;
+    char **problems;      /* archive-level problems: odd entries, duplicates */
+    size_t problem_count;
+} ms_layout;
+
+/*
+ * Read a bundle tar.  With hash_all, every blob is hashed (verify); without,
+ * only retained documents are (inspect: large blobs are skipped).  Archive
+ * trouble that does not stop reading (unexpected names, links, duplicates)
+ * goes to problems; a truncated or unreadable archive is MS_E_FORMAT/MS_E_IO.
+ */
+ms_status ms_layout_read(const char *path, int hash_all, ms_layout **out, ms_error *err);
+void ms_layout_free(ms_layout *l);
+ms_blob *ms_layout_find(const ms_layout *l, const char *hex);
+
+typedef struct ms_descriptor {
+    const char *media_type;
+    const char *artifact_type; /* NULL if absent */
+    char hex[MS_SHA256_HEX_LEN + 1];
+    uint64_t size;
+    const cJSON *annotations;  /* NULL if absent */
+} ms_descriptor;
+
+/* Parse an OCI descriptor object; `what` names it in messages. */
+ms_status ms_descriptor_parse(const cJSON *obj, const char *what, ms_descriptor *d,
+                              ms_error *err);
+/* Annotation value or NULL. */
+const char *ms_descriptor_annotation(const ms_descriptor *d, const char *key);
+
+/* Build a descriptor object; annotations is consumed (may be NULL). */
+cJSON *ms_descriptor_build(const char *media_type, const char *artifact_type, const char *hex,
+                           uint64_t size, cJSON *annotations);
+
+#endif

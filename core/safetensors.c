@@ -1,0 +1,1096 @@
+/*
+ * safetensors reader and writer.
+ *
+ * The reader trusts nothing in the file: every length and offset is checked
+ * against the mapping before use, every product is overflow-checked, and the
+ * spans must tile the data section exactly, so each byte of the file belongs
+ * to the header or to exactly one tensor.  The header is parsed with cJSON
+ * (through ms_json_parse, which refuses duplicate keys) and then scanned
+ * lexically for the things cJSON accepts but JSON, and the reference reader,
+ * do not.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/error_internal.h"
+#include "core/json.h"
+#include "modelseal/safetensors.h"
+
+#define METADATA_KEY "__metadata__"
+
+/* ------------------------------------------------------------------ dtypes */
+
+static const struct {
+    const char *name;
+    size_t size;
+} dtype_table[MS_DTYPE_COUNT] = {
+    [MS_DTYPE_BOOL] = {"BOOL", 1},       [MS_DTYPE_U8] = {"U8", 1},
+    [MS_DTYPE_I8] = {"I8", 1},           [MS_DTYPE_F8_E5M2] = {"F8_E5M2", 1},
+    [MS_DTYPE_F8_E4M3] = {"F8_E4M3", 1}, [MS_DTYPE_I16] = {"I16", 2},
+    [MS_DTYPE_U16] = {"U16", 2},         [MS_DTYPE_F16] = {"F16", 2},
+    [MS_DTYPE_BF16] = {"BF16", 2},       [MS_DTYPE_I32] = {"I32", 4},
+    [MS_DTYPE_U32] = {"U32", 4},         [MS_DTYPE_F32] = {"F32", 4},
+    [MS_DTYPE_I64] = {"I64", 8},         [MS_DTYPE_U64] = {"U64", 8},
+    [MS_DTYPE_F64] = {"F64", 8},
+};
+
+const char *ms_dtype_name(ms_dtype dtype)
+{
+    if ((unsigned)dtype >= MS_DTYPE_COUNT)
+        return NULL;
+    return dtype_table[dtype].name;
+}
+
+size_t ms_dtype_size(ms_dtype dtype)
+{
+    if ((unsigned)dtype >= MS_DTYPE_COUNT)
+        return 0;
+    return dtype_table[dtype].size;
+}
+
+int ms_dtype_parse(const char *name, ms_dtype *out)
+{
+    if (name == NULL)
+        return -1;
+    for (int i = 0; i < MS_DTYPE_COUNT; i++) {
+        if (strcmp(name, dtype_table[i].name) == 0) {
+            if (out != NULL)
+                *out = (ms_dtype)i;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+/* Bytes of a tensor; -1 when the element count or byte size overflows 64 bits. */
+static int tensor_nbytes(ms_dtype dtype, size_t ndim, const uint64_t *shape, uint64_t *out)
+{
+    uint64_t n = 1;
+    for (size_t i = 0; i < ndim; i++)
+        if (__builtin_mul_overflow(n, shape[i], &n))
+            return -1;
+    if (__builtin_mul_overflow(n, (uint64_t)ms_dtype_size(dtype), &n))
+        return -1;
+    *out = n;
+    return 0;
+}
+
+/* ------------------------------------------------------------------- UTF-8 */
+
+/* Length of the well-formed UTF-8 sequence at s (n bytes available), 0 if ill-formed. */
+static size_t utf8_seq_len(const unsigned char *s, size_t n)
+{
+    unsigned char c = s[0];
+    if (c < 0x80)
+        return 1;
+    size_t len;
+    unsigned char lo = 0x80, hi = 0xbf;
+    if (c >= 0xc2 && c <= 0xdf) {
+        len = 2;
+    } else if (c >= 0xe0 && c <= 0xef) {
+        len = 3;
+        if (c == 0xe0)
+            lo = 0xa0; /* overlong */
+        else if (c == 0xed)
+            hi = 0x9f; /* UTF-16 surrogates */
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        len = 4;
+        if (c == 0xf0)
+            lo = 0x90; /* overlong */
+        else if (c == 0xf4)
+            hi = 0x8f; /* above U+10FFFF */
+    } else {
+        return 0;
+    }
+    if (n < len)
+        return 0;
+    if (s[1] < lo || s[1] > hi)
+        return 0;
+    for (size_t i = 2; i < len; i++)
+        if (s[i] < 0x80 || s[i] > 0xbf)
+            return 0;
+    return len;
+}
+
+static int utf8_valid(const char *str)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    size_t n = strlen(str);
+    for (size_t i = 0; i < n;) {
+        size_t l = utf8_seq_len(s + i, n - i);
+        if (l == 0)
+            return 0;
+        i += l;
+    }
+    return 1;
+}
+
+/* ------------------------------------------------------------------ reader */
+
+typedef struct st_meta {
+    char *key;
+    char *value;
+} st_meta;
+
+struct ms_safetensors {
+    char *what;             /* file name used in messages */
+    void *map;              /* mmap'd image, or NULL for open_memory */
+    size_t map_len;
+    const unsigned char *base;
+    uint64_t file_size;
+    uint64_t header_len;
+    const unsigned char *data;
+    uint64_t data_size;
+    ms_tensor_info *tensors;
+    size_t ntensors;
+    st_meta *meta;
+    size_t nmeta;
+};
+
+static char *xstrdup(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *d = malloc(n);
+    if (d != NULL)
+        memcpy(d, s, n);
+    return d;
+}
+
+static ms_status nomem(ms_error *err, const char *what)
+{
+    return ms_fail(err, MS_E_NOMEM, "%s: out of memory", what);
+}
+
+/* "WHAT: tensor 'NAME': <fmt>" */
+static ms_status tensor_fail(ms_error *err, ms_status status, const char *what, const char *name,
+                             const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static ms_status tensor_fail(ms_error *err, ms_status status, const char *what, const char *name,
+                             const char *fmt, ...)
+{
+    char msg[MS_ERROR_MESSAGE_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return ms_fail(err, status, "%s: tensor '%s': %s", what, name, msg);
+}
+
+static int is_number_byte(unsigned char c)
+{
+    return (c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E';
+}
+
+/*
+ * cJSON treats every byte <= 0x20 as whitespace, keeps raw control bytes
+ * inside strings, decodes "\u0000" into a string that C then truncates, and
+ * reads any number as a double (so "1.0", "1e2" and "-0" pass as integers).
+ * The reference reader (serde_json) refuses all of these, and a header must
+ * mean the same thing to every reader of a signed model, so they are refused
+ * here.  Runs after ms_json_parse accepted the text, so strings are closed.
+ */
+static ms_status check_header_lexically(const char *what, const unsigned char *h, size_t n,
+                                        ms_error *err)
+{
+    size_t i = 0;
+    while (i < n) {
+        unsigned char c = h[i];
+        if (c == '"') {
+            for (i++;;) {
+                if (i >= n)
+                    return ms_fail(err, MS_E_FORMAT, "%s: header: unterminated string", what);
+                c = h[i];
+                if (c == '"') {
+                    i++;
+                    break;
+                }
+                if (c < 0x20)
+                    return ms_fail(err, MS_E_FORMAT,
+                                   "%s: header: control byte 0x%02x inside a string at byte %zu",
+                                   what, c, i);
+                if (c == '\\') {
+                    if (i + 1 >= n)
+                        return ms_fail(err, MS_E_FORMAT, "%s: header: bad escape at byte %zu",
+                                       what, i);
+                    if (h[i + 1] == 'u') {
+                        if (i + 6 > n)
+                            return ms_fail(err, MS_E_FORMAT,
+                                           "%s: header: bad escape at byte %zu", what, i);
+                        if (memcmp(h + i + 2, "0000", 4) == 0)
+                            return ms_fail(err, MS_E_FORMAT,
+                                           "%s: header: escaped NUL (\\u0000) at byte %zu", what,
+                                           i);
+                        i += 6;
+                    } else {
+                        i += 2;
+                    }
+                    continue;
+                }
+                if (c >= 0x80) {
+                    size_t l = utf8_seq_len(h + i, n - i);
+                    if (l == 0)
+                        return ms_fail(err, MS_E_FORMAT, "%s: header: invalid UTF-8 at byte %zu",
+                                       what, i);
+                    i += l;
+                    continue;
+                }
+                i++;
+            }
+        } else if (c == '-' || (c >= '0' && c <= '9')) {
+            size_t s = i;
+            int plain = 1;
+            while (i < n && is_number_byte(h[i])) {
+                if (h[i] < '0' || h[i] > '9')
+                    plain = 0;
+                i++;
+            }
+            if (!plain || (h[s] == '0' && i - s > 1)) {
+                int shown = i - s > 32 ? 32 : (int)(i - s);
+                return ms_fail(err, MS_E_FORMAT,
+                               "%s: header: number '%.*s' at byte %zu is not a plain "
+                               "non-negative integer",
+                               what, shown, (const char *)h + s, s);
+            }
+        } else if (c < 0x20 && c != ' ' && c != '\t' && c != '\n' && c != '\r') {
+            return ms_fail(err, MS_E_FORMAT, "%s: header: control byte 0x%02x at byte %zu", what,
+                           c, i);
+        } else {
+            i++;
+        }
+    }
+    return MS_OK;
+}
+
+static ms_status parse_metadata(ms_safetensors *st, const cJSON *m, ms_error *err)
+{
+    if (!cJSON_IsObject(m))
+        return ms_fail(err, MS_E_FORMAT, "%s: " METADATA_KEY " is not an object", st->what);
+    size_t n = 0;
+    for (const cJSON *c = m->child; c != NULL; c = c->next)
+        n++;
+    if (n == 0)
+        return MS_OK;
+    st->meta = calloc(n, sizeof *st->meta);
+    if (st->meta == NULL)
+        return nomem(err, st->what);
+    for (const cJSON *c = m->child; c != NULL; c = c->next) {
+        if (!cJSON_IsString(c) || c->valuestring == NULL)
+            return ms_fail(err, MS_E_FORMAT, "%s: " METADATA_KEY " value for '%s' is not a string",
+                           st->what, c->string);
+        st_meta *e = &st->meta[st->nmeta];
+        e->key = xstrdup(c->string);
+        e->value = xstrdup(c->valuestring);
+        if (e->key == NULL || e->value == NULL) {
+            free(e->key);
+            free(e->value);
+            return nomem(err, st->what);
+        }
+        st->nmeta++;
+    }
+    return MS_OK;
+}
+
+static ms_status parse_u64_array(const char *what, const char *name, const char *field,
+                                 const cJSON *arr, uint64_t *vals, size_t max, size_t *count,
+                                 ms_error *err)
+{
+    if (!cJSON_IsArray(arr))
+        return tensor_fail(err, MS_E_FORMAT, what, name, "%s is not an array", field);
+    size_t n = 0;
+    for (const cJSON *c = arr->child; c != NULL; c = c->next, n++) {
+        if (n >= max)
+            return tensor_fail(err, MS_E_LIMIT, what, name, "%s has more than %zu entries", field,
+                               max);
+        if (ms_json_number_u64(c, &vals[n]) != 0)
+            return tensor_fail(err, MS_E_FORMAT, what, name,
+                               "%s[%zu] is not a non-negative integer below 2^53", field, n);
+    }
+    *count = n;
+    return MS_OK;
+}
+
+static ms_status parse_tensor(ms_safetensors *st, const cJSON *e, ms_tensor_info *t,
+                              ms_error *err)
+{
+    const char *name = e->string;
+    if (!cJSON_IsObject(e))
+        return tensor_fail(err, MS_E_FORMAT, st->what, name, "entry is not an object");
+    const cJSON *dtype = NULL, *shape = NULL, *offsets = NULL;
+    for (const cJSON *c = e->child; c != NULL; c = c->next) {
+        if (strcmp(c->string, "dtype") == 0)
+            dtype = c;
+        else if (strcmp(c->string, "shape") == 0)
+            shape = c;
+        else if (strcmp(c->string, "data_offsets") == 0)
+            offsets = c;
+        else
+            return tensor_fail(err, MS_E_FORMAT, st->what, name, "unknown field '%s'", c->string);
+    }
+    if (dtype == NULL)
+        return tensor_fail(err, MS_E_FORMAT, st->what, name, "missing field 'dtype'");
+    if (shape == NULL)
+        return tensor_fail(err, MS_E_FORMAT, st->what, name, "missing field 'shape'");
+    if (offsets == NULL)
+        return tensor_fail(err, MS_E_FORMAT, st->what, name, "missing field 'data_offsets'");
+
+    if (!cJSON_IsString(dtype) || dtype->valuestring == NULL)
+        return tensor_fail(err, MS_E_FORMAT, st->what, name, "dtype is not a string");
+    if (ms_dtype_parse(dtype->valuestring, &t->dtype) != 0)
+        return tensor_fail(err, MS_E_FORMAT, st->what, name, "unknown dtype '%s'",
+                           dtype->valuestring);
+
+    ms_status s = parse_u64_array(st->what, name, "shape", shape, t->shape,
+                                  MS_SAFETENSORS_MAX_DIMS, &t->ndim, err);
+    if (s != MS_OK)
+        return s;
+
+    uint64_t off[3];
+    size_t noff = 0;
+    /* Room for a third entry so "too many" is reported as a format error. */
+    s = parse_u64_array(st->what, name, "data_offsets", offsets, off, 3, &noff, err);
+    if (s == MS_E_LIMIT || (s == MS_OK && noff != 2))
+        return tensor_fail(err, MS_E_FORMAT, st->what, name,
+                           "data_offsets must be exactly 2 integers [begin, end]");
+    if (s != MS_OK)
+        return s;
+    t->begin = off[0];
+    t->end = off[1];
+    if (t->begin > t->end)
+        return tensor_fail(err, MS_E_FORMAT, st->what, name,
+                           "data_offsets begin %llu is after end %llu",
+                           (unsigned long long)t->begin, (unsigned long long)t->end);
+    if (t->end > st->data_size)
+        return tensor_fail(err, MS_E_FORMAT, st->what, name,
+                           "data_offsets end %llu past end of data %llu",
+                           (unsigned long long)t->end, (unsigned long long)st->data_size);
+
+    uint64_t nbytes;
+    if (tensor_nbytes(t->dtype, t->ndim, t->shape, &nbytes) != 0)
+        return tensor_fail(err, MS_E_FORMAT, st->what, name,
+                           "element count x dtype size overflows 64 bits");
+    if (nbytes != t->end - t->begin)
+        return tensor_fail(err, MS_E_FORMAT, st->what, name,
+                           "shape and dtype %s give %llu bytes but data_offsets span %llu",
+                           ms_dtype_name(t->dtype), (unsigned long long)nbytes,
+                           (unsigned long long)(t->end - t->begin));
+    return MS_OK;
+}
+
+static int cmp_by_span(const void *a, const void *b)
+{
+    const ms_tensor_info *x = *(const ms_tensor_info *const *)a;
+    const ms_tensor_info *y = *(const ms_tensor_info *const *)b;
+    if (x->begin != y->begin)
+        return x->begin < y->begin ? -1 : 1;
+    /* Zero-sized tensors first at the same offset, so they chain cleanly. */
+    if (x->end != y->end)
+        return x->end < y->end ? -1 : 1;
+    return strcmp(x->name, y->name);
+}
+
+static int cmp_by_name(const void *a, const void *b)
+{
+    return strcmp(((const ms_tensor_info *)a)->name, ((const ms_tensor_info *)b)->name);
+}
+
+static int cmp_meta(const void *a, const void *b)
+{
+    return strcmp(((const st_meta *)a)->key, ((const st_meta *)b)->key);
+}
+
+/* The spans, sorted, must tile [0, data_size) exactly. */
+static ms_status check_spans(ms_safetensors *st, ms_error *err)
+{
+    if (st->ntensors == 0) {
+        if (st->data_size != 0)
+            return ms_fail(err, MS_E_FORMAT,
+                           "%s: no tensors but the data section holds %llu bytes", st->what,
+                           (unsigned long long)st->data_size);
+        return MS_OK;
+    }
+    const ms_tensor_info **order = malloc(st->ntensors * sizeof *order);
+    if (order == NULL)
+        return nomem(err, st->what);
+    for (size_t i = 0; i < st->ntensors; i++)
+        order[i] = &st->tensors[i];
+    qsort(order, st->ntensors, sizeof *order, cmp_by_span);
+
+    ms_status s = MS_OK;
+    const ms_tensor_info *prev = NULL;
+    uint64_t pos = 0;
+    for (size_t i = 0; i < st->ntensors && s == MS_OK; i++) {
+        const ms_tensor_info *t = order[i];
+        if (prev == NULL && t->begin != 0)
+            s = ms_fail(err, MS_E_FORMAT,
+                        "%s: gap at start of data: first tensor '%s' begins at %llu, not 0",
+                        st->what, t->name, (unsigned long long)t->begin);
+        else if (t->begin > pos)
+            s = ms_fail(err, MS_E_FORMAT,
+                        "%s: gap between tensor '%s' (ends at %llu) and tensor '%s' "
+                        "(begins at %llu)",
+                        st->what, prev->name, (unsigned long long)pos, t->name,
+                        (unsigned long long)t->begin);
+        else if (t->begin < pos)
+            s = ms_fail(err, MS_E_FORMAT,
+                        "%s: overlap between tensor '%s' (ends at %llu) and tensor '%s' "
+                        "(begins at %llu)",
+                        st->what, prev->name, (unsigned long long)pos, t->name,
+                        (unsigned long long)t->begin);
+        prev = t;
+        pos = t->end;
+    }
+    if (s == MS_OK && pos != st->data_size)
+        s = ms_fail(err, MS_E_FORMAT,
+                    "%s: last tensor '%s' ends at %llu, not at end of data %llu "
+                    "(%llu unclaimed bytes)",
+                    st->what, prev->name, (unsigned long long)pos,
+                    (unsigned long long)st->data_size,
+                    (unsigned long long)(st->data_size - pos));
+    free(order);
+    return s;
+}
+
+static ms_status parse_header(ms_safetensors *st, ms_error *err)
+{
+    const char *hdr = (const char *)st->base + 8;
+    size_t n = (size_t)st->header_len;
+
+    size_t wlen = strlen(st->what) + sizeof ": header";
+    char *hwhat = malloc(wlen);
+    if (hwhat == NULL)
+        return nomem(err, st->what);
+    snprintf(hwhat, wlen, "%s: header", st->what);
+    cJSON *root = NULL;
+    ms_status s = ms_json_parse(hdr, n, hwhat, &root, err);
+    free(hwhat);
+    if (s != MS_OK)
+        return s;
+    if (!cJSON_IsObject(root)) {
+        s = ms_fail(err, MS_E_FORMAT, "%s: header is not a JSON object", st->what);
+        goto out;
+    }
+
+    size_t count = 0;
+    for (const cJSON *c = root->child; c != NULL; c = c->next)
+        if (strcmp(c->string, METADATA_KEY) != 0)
+            count++;
+    if (count > 0) {
+        st->tensors = calloc(count, sizeof *st->tensors);
+        if (st->tensors == NULL) {
+            s = nomem(err, st->what);
+            goto out;
+        }
+    }
+    for (const cJSON *c = root->child; c != NULL; c = c->next) {
+        if (strcmp(c->string, METADATA_KEY) == 0) {
+            s = parse_metadata(st, c, err);
+            if (s != MS_OK)
+                goto out;
+            continue;
+        }
+        ms_tensor_info *t = &st->tensors[st->ntensors];
+        s = parse_tensor(st, c, t, err);
+        if (s != MS_OK)
+            goto out;
+        char *name = xstrdup(c->string);
+        if (name == NULL) {
+            s = nomem(err, st->what);
+            goto out;
+        }
+        t->name = name;
+        st->ntensors++;
+    }
+    /* After the structural checks, whose messages name the tensor and field. */
+    s = check_header_lexically(st->what, (const unsigned char *)hdr, n, err);
+    if (s != MS_OK)
+        goto out;
+    s = check_spans(st, err);
+    if (s != MS_OK)
+        goto out;
+    /* Names are unique (ms_json_parse refuses duplicate keys), so the order is total. */
+    if (st->ntensors > 1)
+        qsort(st->tensors, st->ntensors, sizeof *st->tensors, cmp_by_name);
+    if (st->nmeta > 1)
+        qsort(st->meta, st->nmeta, sizeof *st->meta, cmp_meta);
+out:
+    cJSON_Delete(root);
+    return s;
+}
+
+/* Validate the image at st->base / st->file_size. */
+static ms_status validate(ms_safetensors *st, ms_error *err)
+{
+    if (st->file_size < 8)
+        return ms_fail(err, MS_E_FORMAT,
+                       "%s: file is %llu bytes, shorter than the 8-byte header length", st->what,
+                       (unsigned long long)st->file_size);
+    uint64_t n = 0;
+    for (int i = 7; i >= 0; i--)
+        n = (n << 8) | st->base[i];
+    if (n > MS_SAFETENSORS_MAX_HEADER)
+        return ms_fail(err, MS_E_LIMIT, "%s: header length %llu exceeds limit %llu", st->what,
+                       (unsigned long long)n, (unsigned long long)MS_SAFETENSORS_MAX_HEADER);
+    if (n > st->file_size - 8)
+        return ms_fail(err, MS_E_FORMAT,
+                       "%s: header length %llu runs past end of file (%llu bytes after the "
+                       "length field)",
+                       st->what, (unsigned long long)n,
+                       (unsigned long long)(st->file_size - 8));
+    st->header_len = n;
+    st->data = st->base + 8 + n;
+    st->data_size = st->file_size - 8 - n;
+    return parse_header(st, err);
+}
+
+static ms_safetensors *st_new(const char *what)
+{
+    ms_safetensors *st = calloc(1, sizeof *st);
+    if (st == NULL)
+        return NULL;
+    st->what = xstrdup(what != NULL ? what : "(memory)");
+    if (st->what == NULL) {
+        free(st);
+        return NULL;
+    }
+    return st;
+}
+
+ms_status ms_safetensors_open_memory(const void *buf, size_t len, const char *what,
+                                     ms_safetensors **out, ms_error *err)
+{
+    if (out == NULL)
+        return ms_fail(err, MS_E_USAGE, "ms_safetensors_open_memory: out is NULL");
+    *out = NULL;
+    if (buf == NULL && len != 0)
+        return ms_fail(err, MS_E_USAGE, "ms_safetensors_open_memory: buf is NULL");
+    ms_safetensors *st = st_new(what);
+    if (st == NULL)
+        return nomem(err, what != NULL ? what : "(memory)");
+    st->base = buf;
+    st->file_size = len;
+    ms_status s = validate(st, err);
+    if (s != MS_OK) {
+        ms_safetensors_close(st);
+        return s;
+    }
+    *out = st;
+    return MS_OK;
+}
+
+ms_status ms_safetensors_open(const char *path, ms_safetensors **out, ms_error *err)
+{
+    if (out == NULL || path == NULL)
+        return ms_fail(err, MS_E_USAGE, "ms_safetensors_open: NULL argument");
+    *out = NULL;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return ms_fail(err, MS_E_IO, "%s: cannot open: %s", path, strerror(errno));
+    struct stat sb;
+    if (fstat(fd, &sb) != 0) {
+        int e = errno;
+        close(fd);
+        return ms_fail(err, MS_E_IO, "%s: cannot stat: %s", path, strerror(e));
+    }
+    if (!S_ISREG(sb.st_mode)) {
+        close(fd);
+        return ms_fail(err, MS_E_IO, "%s: not a regular file", path);
+    }
+    ms_safetensors *st = st_new(path);
+    if (st == NULL) {
+        close(fd);
+        return nomem(err, path);
+    }
+    uint64_t size = (uint64_t)sb.st_size;
+    st->file_size = size;
+    if (size > SIZE_MAX) {
+        close(fd);
+        ms_safetensors_close(st);
+        return ms_fail(err, MS_E_LIMIT, "%s: file of %llu bytes cannot be mapped", path,
+                       (unsigned long long)size);
+    }
+    if (size >= 8) {
+        /* Mapping is lazy: only the header pages are touched here. */
+        void *map = mmap(NULL, (size_t)size, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (map == MAP_FAILED) {
+            int e = errno;
+            close(fd);
+            ms_safetensors_close(st);
+            return ms_fail(err, MS_E_IO, "%s: cannot map: %s", path, strerror(e));
+        }
+        st->map = map;
+        st->map_len = (size_t)size;
+        st->base = map;
+    }
+    close(fd);
+    ms_status s = validate(st, err);
+    if (s != MS_OK) {
+        ms_safetensors_close(st);
+        return s;
+    }
+    *out = st;
+    return MS_OK;
+}
+
+void ms_safetensors_close(ms_safetensors *st)
+{
+    if (st == NULL)
+        return;
+    for (size_t i = 0; i < st->ntensors; i++)
+        free((char *)st->tensors[i].name);
+    free(st->tensors);
+    for (size_t i = 0; i < st->nmeta; i++) {
+        free(st->meta[i].key);
+        free(st->meta[i].value);
+    }
+    free(st->meta);
+    if (st->map != NULL)
+        munmap(st->map, st->map_len);
+    free(st->what);
+    free(st);
+}
+
+size_t ms_safetensors_count(const ms_safetensors *st)
+{
+    return st != NULL ? st->ntensors : 0;
+}
+
+const ms_tensor_info *ms_safetensors_tensor(const ms_safetensors *st, size_t i)
+{
+    if (st == NULL || i >= st->ntensors)
+        return NULL;
+    return &st->tensors[i];
+}
+
+const ms_tensor_info *ms_safetensors_find(const ms_safetensors *st, const char *name)
+{
+    if (st == NULL || name == NULL)
+        return NULL;
+    size_t lo = 0, hi = st->ntensors;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(name, st->tensors[mid].name);
+        if (c == 0)
+            return &st->tensors[mid];
+        if (c < 0)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return NULL;
+}
+
+const void *ms_safetensors_data(const ms_safetensors *st, const ms_tensor_info *t)
+{
+    if (st == NULL || t == NULL || t->end > st->data_size)
+        return NULL;
+    return st->data + t->begin;
+}
+
+uint64_t ms_safetensors_data_size(const ms_safetensors *st)
+{
+    return st != NULL ? st->data_size : 0;
+}
+
+uint64_t ms_safetensors_file_size(const ms_safetensors *st)
+{
+    return st != NULL ? st->file_size : 0;
+}
+
+size_t ms_safetensors_metadata_count(const ms_safetensors *st)
+{
+    return st != NULL ? st->nmeta : 0;
+}
+
+const char *ms_safetensors_metadata_key(const ms_safetensors *st, size_t i)
+{
+    if (st == NULL || i >= st->nmeta)
+        return NULL;
+    return st->meta[i].key;
+}
+
+const char *ms_safetensors_metadata_value(const ms_safetensors *st, size_t i)
+{
+    if (st == NULL || i >= st->nmeta)
+        return NULL;
+    return st->meta[i].value;
+}
+
+const char *ms_safetensors_metadata_get(const ms_safetensors *st, const char *key)
+{
+    if (st == NULL || key == NULL)
+        return NULL;
+    size_t lo = 0, hi = st->nmeta;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(key, st->meta[mid].key);
+        if (c == 0)
+            return st->meta[mid].value;
+        if (c < 0)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return NULL;
+}
+
+/* ------------------------------------------------------------------ writer */
+
+typedef struct st_wentry {
+    char *name;
+    ms_dtype dtype;
+    size_t ndim;
+    uint64_t shape[MS_SAFETENSORS_MAX_DIMS];
+    const void *data;
+    uint64_t nbytes;
+} st_wentry;
+
+struct ms_st_writer {
+    st_wentry **ents; /* sorted by name; pointers keep insertion cheap */
+    size_t n, cap;
+    st_meta *meta;    /* sorted by key */
+    size_t nmeta, metacap;
+    uint64_t total;   /* data bytes so far */
+};
+
+ms_status ms_st_writer_new(ms_st_writer **out, ms_error *err)
+{
+    if (out == NULL)
+        return ms_fail(err, MS_E_USAGE, "ms_st_writer_new: out is NULL");
+    *out = calloc(1, sizeof **out);
+    if (*out == NULL)
+        return ms_fail(err, MS_E_NOMEM, "safetensors writer: out of memory");
+    return MS_OK;
+}
+
+void ms_st_writer_free(ms_st_writer *w)
+{
+    if (w == NULL)
+        return;
+    for (size_t i = 0; i < w->n; i++) {
+        free(w->ents[i]->name);
+        free(w->ents[i]);
+    }
+    free(w->ents);
+    for (size_t i = 0; i < w->nmeta; i++) {
+        free(w->meta[i].key);
+        free(w->meta[i].value);
+    }
+    free(w->meta);
+    free(w);
+}
+
+/* Position of name in the sorted entries; *found set when present. */
+static size_t writer_find(const ms_st_writer *w, const char *name, int *found)
+{
+    size_t lo = 0, hi = w->n;
+    *found = 0;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(name, w->ents[mid]->name);
+        if (c == 0) {
+            *found = 1;
+            return mid;
+        }
+        if (c < 0)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return lo;
+}
+
+ms_status ms_st_writer_add(ms_st_writer *w, const char *name, ms_dtype dtype, size_t ndim,
+                           const uint64_t *shape, const void *data, ms_error *err)
+{
+    if (w == NULL || name == NULL)
+        return ms_fail(err, MS_E_USAGE, "safetensors writer: NULL argument");
+    if (strcmp(name, METADATA_KEY) == 0)
+        return ms_fail(err, MS_E_USAGE,
+                       "safetensors writer: tensor name '" METADATA_KEY "' is reserved");
+    if (!utf8_valid(name))
+        return ms_fail(err, MS_E_USAGE, "safetensors writer: tensor name is not valid UTF-8");
+    if (ms_dtype_name(dtype) == NULL)
+        return ms_fail(err, MS_E_USAGE, "safetensors writer: tensor '%s': invalid dtype %d",
+                       name, (int)dtype);
+    if (ndim > MS_SAFETENSORS_MAX_DIMS)
+        return ms_fail(err, MS_E_LIMIT,
+                       "safetensors writer: tensor '%s': %zu dimensions exceed limit %d", name,
+                       ndim, MS_SAFETENSORS_MAX_DIMS);
+    if (ndim > 0 && shape == NULL)
+        return ms_fail(err, MS_E_USAGE, "safetensors writer: tensor '%s': shape is NULL", name);
+    for (size_t i = 0; i < ndim; i++)
+        if (shape[i] > MS_JSON_MAX_EXACT_INT)
+            return ms_fail(err, MS_E_LIMIT,
+                           "safetensors writer: tensor '%s': dimension %zu (%llu) exceeds 2^53",
+                           name, i, (unsigned long long)shape[i]);
+    uint64_t nbytes, total;
+    if (tensor_nbytes(dtype, ndim, shape, &nbytes) != 0 ||
+        __builtin_add_overflow(w->total, nbytes, &total) || total > MS_JSON_MAX_EXACT_INT)
+        return ms_fail(err, MS_E_LIMIT,
+                       "safetensors writer: tensor '%s': size overflows the 2^53-byte data "
+                       "section",
+                       name);
+    if (nbytes > 0 && data == NULL)
+        return ms_fail(err, MS_E_USAGE, "safetensors writer: tensor '%s': data is NULL", name);
+    int found;
+    size_t pos = writer_find(w, name, &found);
+    if (found)
+        return ms_fail(err, MS_E_USAGE, "safetensors writer: duplicate tensor name '%s'", name);
+    if (w->n == w->cap) {
+        size_t cap = w->cap ? w->cap * 2 : 16;
+        st_wentry **ents = realloc(w->ents, cap * sizeof *ents);
+        if (ents == NULL)
+            return ms_fail(err, MS_E_NOMEM, "safetensors writer: out of memory");
+        w->ents = ents;
+        w->cap = cap;
+    }
+    st_wentry *e = calloc(1, sizeof *e);
+    if (e == NULL || (e->name = xstrdup(name)) == NULL) {
+        free(e);
+        return ms_fail(err, MS_E_NOMEM, "safetensors writer: out of memory");
+    }
+    e->dtype = dtype;
+    e->ndim = ndim;
+    if (ndim > 0)
+        memcpy(e->shape, shape, ndim * sizeof *shape);
+    e->data = data;
+    e->nbytes = nbytes;
+    memmove(&w->ents[pos + 1], &w->ents[pos], (w->n - pos) * sizeof *w->ents);
+    w->ents[pos] = e;
+    w->n++;
+    w->total = total;
+    return MS_OK;
+}
+
+ms_status ms_st_writer_set_metadata(ms_st_writer *w, const char *key, const char *value,
+                                    ms_error *err)
+{
+    if (w == NULL || key == NULL || value == NULL)
+        return ms_fail(err, MS_E_USAGE, "safetensors writer: NULL argument");
+    if (!utf8_valid(key) || !utf8_valid(value))
+        return ms_fail(err, MS_E_USAGE,
+                       "safetensors writer: metadata key or value is not valid UTF-8");
+    size_t lo = 0, hi = w->nmeta;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(key, w->meta[mid].key);
+        if (c == 0) {
+            /* Setting a key again replaces its value. */
+            char *v = xstrdup(value);
+            if (v == NULL)
+                return ms_fail(err, MS_E_NOMEM, "safetensors writer: out of memory");
+            free(w->meta[mid].value);
+            w->meta[mid].value = v;
+            return MS_OK;
+        }
+        if (c < 0)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    if (w->nmeta == w->metacap) {
+        size_t cap = w->metacap ? w->metacap * 2 : 8;
+        st_meta *m = realloc(w->meta, cap * sizeof *m);
+        if (m == NULL)
+            return ms_fail(err, MS_E_NOMEM, "safetensors writer: out of memory");
+        w->meta = m;
+        w->metacap = cap;
+    }
+    char *k = xstrdup(key), *v = xstrdup(value);
+    if (k == NULL || v == NULL) {
+        free(k);
+        free(v);
+        return ms_fail(err, MS_E_NOMEM, "safetensors writer: out of memory");
+    }
+    memmove(&w->meta[lo + 1], &w->meta[lo], (w->nmeta - lo) * sizeof *w->meta);
+    w->meta[lo].key = k;
+    w->meta[lo].value = v;
+    w->nmeta++;
+    return MS_OK;
+}
+
+/* Compact header JSON: __metadata__ first, then tensors in name order, packed offsets. */
+static char *build_header(const ms_st_writer *w, size_t *len)
+{
+    cJSON *root = cJSON_CreateObject();
+    if (root == NULL)
+        return NULL;
+    if (w->nmeta > 0) {
+        cJSON *m = cJSON_AddObjectToObject(root, METADATA_KEY);
+        if (m == NULL)
+            goto fail;
+        for (size_t i = 0; i < w->nmeta; i++)
+            if (cJSON_AddStringToObject(m, w->meta[i].key, w->meta[i].value) == NULL)
+                goto fail;
+    }
+    uint64_t off = 0;
+    for (size_t i = 0; i < w->n; i++) {
+        const st_wentry *e = w->ents[i];
+        cJSON *t = cJSON_AddObjectToObject(root, e->name);
+        if (t == NULL || cJSON_AddStringToObject(t, "dtype", ms_dtype_name(e->dtype)) == NULL)
+            goto fail;
+        cJSON *shape = cJSON_AddArrayToObject(t, "shape");
+        if (shape == NULL)
+            goto fail;
+        for (size_t d = 0; d < e->ndim; d++) {
+            cJSON *v = ms_json_u64(e->shape[d]);
+            if (v == NULL || !cJSON_AddItemToArray(shape, v)) {
+                cJSON_Delete(v);
+                goto fail;
+            }
+        }
+        cJSON *offs = cJSON_AddArrayToObject(t, "data_offsets");
+        if (offs == NULL)
+            goto fail;
+        uint64_t bounds[2] = {off, off + e->nbytes};
+        for (int k = 0; k < 2; k++) {
+            cJSON *v = ms_json_u64(bounds[k]);
+            if (v == NULL || !cJSON_AddItemToArray(offs, v)) {
+                cJSON_Delete(v);
+                goto fail;
+            }
+        }
+        off += e->nbytes; /* bounded by w->total, checked in add */
+    }
+    char *s = ms_json_print(root, len);
+    cJSON_Delete(root);
+    return s;
+fail:
+    cJSON_Delete(root);
+    return NULL;
+}
+
+static int write_all(int fd, const void *buf, uint64_t len)
+{
+    const unsigned char *p = buf;
+    while (len > 0) {
+        size_t chunk = len > (1u << 30) ? (1u << 30) : (size_t)len;
+        ssize_t r = write(fd, p, chunk);
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        if (r == 0) {
+            errno = EIO;
+            return -1;
+        }
+        p += r;
+        len -= (uint64_t)r;
+    }
+    return 0;
+}
+
+/* Best effort: make the rename durable.  The file itself is complete either way. */
+static void fsync_parent(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    char *dir;
+    if (slash == NULL) {
+        dir = xstrdup(".");
+    } else if (slash == path) {
+        dir = xstrdup("/");
+    } else {
+        dir = malloc((size_t)(slash - path) + 1);
+        if (dir != NULL) {
+            memcpy(dir, path, (size_t)(slash - path));
+            dir[slash - path] = '\0';
+        }
+    }
+    if (dir == NULL)
+        return;
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0) {
+        (void)fsync(fd);
+        close(fd);
+    }
+    free(dir);
+}
+
+ms_status ms_st_writer_write(ms_st_writer *w, const char *path, ms_error *err)
+{
+    if (w == NULL || path == NULL)
+        return ms_fail(err, MS_E_USAGE, "safetensors writer: NULL argument");
+    size_t jlen = 0;
+    char *json = build_header(w, &jlen);
+    if (json == NULL)
+        return ms_fail(err, MS_E_NOMEM, "%s: out of memory building header", path);
+    size_t pad = (8 - jlen % 8) % 8;
+    uint64_t hlen = (uint64_t)jlen + pad;
+    if (hlen > MS_SAFETENSORS_MAX_HEADER) {
+        free(json);
+        return ms_fail(err, MS_E_LIMIT, "%s: header length %llu exceeds limit %llu", path,
+                       (unsigned long long)hlen, (unsigned long long)MS_SAFETENSORS_MAX_HEADER);
+    }
+    unsigned char *head = malloc(8 + (size_t)hlen);
+    if (head == NULL) {
+        free(json);
+        return ms_fail(err, MS_E_NOMEM, "%s: out of memory building header", path);
+    }
+    for (int i = 0; i < 8; i++)
+        head[i] = (unsigned char)(hlen >> (8 * i));
+    memcpy(head + 8, json, jlen);
+    memset(head + 8 + jlen, ' ', pad);
+    free(json);
+
+    /* O_EXCL on a fresh name beside path: same filesystem, so rename is atomic. */
+    size_t tlen = strlen(path) + 64;
+    char *tmp = malloc(tlen);
+    if (tmp == NULL) {
+        free(head);
+        return ms_fail(err, MS_E_NOMEM, "%s: out of memory", path);
+    }
+    static unsigned counter;
+    int fd = -1;
+    for (int attempt = 0; attempt < 100 && fd < 0; attempt++) {
+        snprintf(tmp, tlen, "%s.tmp-%ld-%u", path, (long)getpid(),
+                 __atomic_fetch_add(&counter, 1, __ATOMIC_RELAXED));
+        fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+        if (fd < 0 && errno != EEXIST)
+            break;
+    }
+    if (fd < 0) {
+        ms_status s = ms_fail(err, MS_E_IO, "%s: cannot create temporary file: %s", path,
+                              strerror(errno));
+        free(head);
+        free(tmp);
+        return s;
+    }
+
+    const char *step = "write";
+    int ok = write_all(fd, head, 8 + hlen) == 0;
+    for (size_t i = 0; ok && i < w->n; i++)
+        if (w->ents[i]->nbytes > 0)
+            ok = write_all(fd, w->ents[i]->data, w->ents[i]->nbytes) == 0;
+    if (ok) {
+        step = "fsync";
+        ok = fsync(fd) == 0;
+    }
+    int e = errno;
+    if (close(fd) != 0 && ok) {
+        e = errno;
+        step = "close";
+        ok = 0;
+    }
+    if (ok) {
+        step = "rename";
+        ok = rename(tmp, path) == 0;
+        e = errno;
+    }
+    ms_status s = MS_OK;
+    if (!ok) {
+        s = ms_fail(err, MS_E_IO, "%s: %s failed: %s", path, step, strerror(e));
+        unlink(tmp);
+    } else {
+        fsync_parent(path);
+    }
+    free(head);
+    free(tmp);
+    return s;
+}

@@ -1,0 +1,277 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <archive.h>
+#include <archive_entry.h>
+
+#include "core/error_internal.h"
+#include "core/fsutil.h"
+#include "core/tar.h"
+
+#define MS_TAR_CHUNK (1u << 20)
+
+struct ms_tar_writer {
+    struct archive *a;
+    char *path;
+    char *tmp;
+    int fd;
+    int64_t mtime;
+    int committed;
+    uint8_t *buf;
+};
+
+static ms_status archive_fail(ms_error *err, struct archive *a, ms_status st, const char *what)
+{
+    const char *msg = archive_error_string(a);
+    return ms_fail(err, st, "%s: %s", what, msg != NULL ? msg : "archive error");
+}
+
+ms_status ms_tar_writer_open(const char *path, int64_t mtime, ms_tar_writer **out, ms_error *err)
+{
+    *out = NULL;
+    ms_tar_writer *w = calloc(1, sizeof *w);
+    if (w == NULL)
+        return ms_fail(err, MS_E_NOMEM, "%s: out of memory", path);
+    w->fd = -1;
+    w->mtime = mtime;
+    w->path = strdup(path);
+    w->buf = malloc(MS_TAR_CHUNK);
+    if (w->path == NULL || w->buf == NULL) {
+        ms_tar_writer_free(w);
+        return ms_fail(err, MS_E_NOMEM, "%s: out of memory", path);
+    }
+    ms_status st = ms_tempfile_beside(path, 0644, &w->fd, &w->tmp, err);
+    if (st != MS_OK) {
+        ms_tar_writer_free(w);
+        return st;
+    }
+    w->a = archive_write_new();
+    if (w->a == NULL) {
+        ms_tar_writer_free(w);
+        return ms_fail(err, MS_E_NOMEM, "%s: out of memory", path);
+    }
+    /* pax_restricted: plain ustar headers unless a field needs an extension. */
+    if (archive_write_set_format_pax_restricted(w->a) != ARCHIVE_OK ||
+        archive_write_add_filter_none(w->a) != ARCHIVE_OK ||
+        archive_write_set_bytes_in_last_block(w->a, 1) != ARCHIVE_OK ||
+        archive_write_open_fd(w->a, w->fd) != ARCHIVE_OK) {
+        st = archive_fail(err, w->a, MS_E_IO, path);
+        ms_tar_writer_free(w);
+        return st;
+    }
+    *out = w;
+    return MS_OK;
+}
+
+static struct archive_entry *make_entry(const ms_tar_writer *w, const char *name, uint64_t size)
+{
+    struct archive_entry *e = archive_entry_new();
+    if (e == NULL)
+        return NULL;
+    archive_entry_set_pathname(e, name);
+    archive_entry_set_filetype(e, AE_IFREG);
+    archive_entry_set_perm(e, 0644);
+    archive_entry_set_size(e, (la_int64_t)size);
+    archive_entry_set_mtime(e, (time_t)w->mtime, 0);
+    archive_entry_set_uid(e, 0);
+    archive_entry_set_gid(e, 0);
+    return e;
+}
+
+ms_status ms_tar_writer_add_bytes(ms_tar_writer *w, const char *name, const void *data,
+                                  size_t len, ms_error *err)
+{
+    struct archive_entry *e = make_entry(w, name, len);
+    if (e == NULL)
+        return ms_fail(err, MS_E_NOMEM, "%s: out of memory", w->path);
+    ms_status st = MS_OK;
+    if (archive_write_header(w->a, e) != ARCHIVE_OK)
+        st = archive_fail(err, w->a, MS_E_IO, w->path);
+    else if (len > 0 && archive_write_data(w->a, data, len) != (la_ssize_t)len)
+        st = archive_fail(err, w->a, MS_E_IO, w->path);
+    archive_entry_free(e);
+    return st;
+}
+
+ms_status ms_tar_writer_add_file(ms_tar_writer *w, const char *name, const char *src,
+                                 uint64_t size, const uint8_t sha256[MS_SHA256_LEN],
+                                 ms_error *err)
+{
+    int fd = open(src, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return ms_fail(err, MS_E_IO, "%s: cannot open: %s", src, strerror(errno));
+    ms_sha256 *h = ms_sha256_new();
+    struct archive_entry *e = make_entry(w, name, size);
+    ms_status st = MS_OK;
+    if (h == NULL || e == NULL) {
+        st = ms_fail(err, MS_E_NOMEM, "%s: out of memory", src);
+        goto out;
+    }
+    if (archive_write_header(w->a, e) != ARCHIVE_OK) {
+        st = archive_fail(err, w->a, MS_E_IO, w->path);
+        goto out;
+    }
+    uint64_t done = 0;
+    while (done < size) {
+        size_t want = size - done < MS_TAR_CHUNK ? (size_t)(size - done) : MS_TAR_CHUNK;
+        ssize_t r = read(fd, w->buf, want);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            st = ms_fail(err, MS_E_IO, "%s: read failed: %s", src, strerror(errno));
+            goto out;
+        }
+        if (r == 0) {
+            st = ms_fail(err, MS_E_IO, "%s: file shrank while packing (%llu of %llu bytes)",
+                         src, (unsigned long long)done, (unsigned long long)size);
+            goto out;
+        }
+        ms_sha256_update(h, w->buf, (size_t)r);
+        if (archive_write_data(w->a, w->buf, (size_t)r) != r) {
+            st = archive_fail(err, w->a, MS_E_IO, w->path);
+            goto out;
+        }
+        done += (uint64_t)r;
+    }
+    uint8_t extra;
+    ssize_t r;
+    do {
+        r = read(fd, &extra, 1);
+    } while (r < 0 && errno == EINTR);
+    uint8_t got[MS_SHA256_LEN];
+    ms_sha256_final(h, got);
+    if (r != 0 || memcmp(got, sha256, MS_SHA256_LEN) != 0)
+        st = ms_fail(err, MS_E_IO, "%s: file changed while packing", src);
+out:
+    archive_entry_free(e);
+    ms_sha256_free(h);
+    close(fd);
+    return st;
+}
+
+ms_status ms_tar_writer_commit(ms_tar_writer *w, ms_error *err)
+{
+    if (archive_write_close(w->a) != ARCHIVE_OK)
+        return archive_fail(err, w->a, MS_E_IO, w->path);
+    ms_status st = ms_commit_tempfile(w->fd, w->tmp, w->path, 1, err);
+    w->fd = -1;
+    if (st == MS_OK)
+        w->committed = 1;
+    return st;
+}
+
+void ms_tar_writer_free(ms_tar_writer *w)
+{
+    if (w == NULL)
+        return;
+    if (w->a != NULL)
+        archive_write_free(w->a);
+    if (w->fd >= 0)
+        close(w->fd);
+    if (!w->committed && w->tmp != NULL)
+        unlink(w->tmp);
+    free(w->tmp);
+    free(w->path);
+    free(w->buf);
+    free(w);
+}
+
+struct ms_tar_reader {
+    struct archive *a;
+    char *path;
+};
+
+ms_status ms_tar_reader_open(const char *path, ms_tar_reader **out, ms_error *err)
+{
+    *out = NULL;
+    ms_tar_reader *r = calloc(1, sizeof *r);
+    if (r == NULL || (r->path = strdup(path)) == NULL) {
+        free(r);
+        return ms_fail(err, MS_E_NOMEM, "%s: out of memory", path);
+    }
+    struct stat sb;
+    if (stat(path, &sb) != 0) {
+        ms_tar_reader_free(r);
+        return ms_fail(err, MS_E_IO, "%s: cannot open: %s", path, strerror(errno));
+    }
+    if (!S_ISREG(sb.st_mode)) {
+        ms_tar_reader_free(r);
+        return ms_fail(err, MS_E_IO, "%s: not a regular file", path);
+    }
+    r->a = archive_read_new();
+    if (r->a == NULL) {
+        ms_tar_reader_free(r);
+        return ms_fail(err, MS_E_NOMEM, "%s: out of memory", path);
+    }
+    archive_read_support_format_tar(r->a);
+    if (archive_read_open_filename(r->a, path, 1 << 20) != ARCHIVE_OK) {
+        ms_status st = archive_fail(err, r->a, MS_E_FORMAT, path);
+        ms_tar_reader_free(r);
+        return st;
+    }
+    *out = r;
+    return MS_OK;
+}
+
+ms_status ms_tar_reader_next(ms_tar_reader *r, ms_tar_entry *e, int *done, ms_error *err)
+{
+    struct archive_entry *ae = NULL;
+    *done = 0;
+    int rc = archive_read_next_header(r->a, &ae);
+    if (rc == ARCHIVE_EOF) {
+        *done = 1;
+        return MS_OK;
+    }
+    if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN)
+        return archive_fail(err, r->a, MS_E_FORMAT, r->path);
+    memset(e, 0, sizeof *e);
+    e->name = archive_entry_pathname(ae);
+    if (e->name == NULL)
+        e->name = "";
+    const char *hard = archive_entry_hardlink(ae);
+    const char *sym = archive_entry_symlink(ae);
+    mode_t t = archive_entry_filetype(ae);
+    if (hard != NULL) {
+        e->type = MS_TAR_HARDLINK;
+        e->link = hard;
+    } else if (t == AE_IFLNK) {
+        e->type = MS_TAR_SYMLINK;
+        e->link = sym;
+    } else if (t == AE_IFREG) {
+        e->type = MS_TAR_REGULAR;
+    } else if (t == AE_IFDIR) {
+        e->type = MS_TAR_DIRECTORY;
+    } else {
+        e->type = MS_TAR_OTHER;
+    }
+    la_int64_t size = archive_entry_size(ae);
+    e->size = size > 0 ? (uint64_t)size : 0;
+    return MS_OK;
+}
+
+ms_status ms_tar_reader_read(ms_tar_reader *r, void *buf, size_t cap, size_t *got,
+                             ms_error *err)
+{
+    la_ssize_t n = archive_read_data(r->a, buf, cap);
+    if (n < 0) {
+        *got = 0;
+        return archive_fail(err, r->a, MS_E_FORMAT, r->path);
+    }
+    *got = (size_t)n;
+    return MS_OK;
+}
+
+void ms_tar_reader_free(ms_tar_reader *r)
+{
+    if (r == NULL)
+        return;
+    if (r->a != NULL)
+        archive_read_free(r->a);
+    free(r->path);
+    free(r);
+}

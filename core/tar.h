@@ -1,0 +1,64 @@
+/*
+ * Tar I/O through libarchive; the only file that calls libarchive.
+ *
+ * The writer produces a deterministic POSIX (ustar, pax when needed) archive:
+ * fixed mtime, owner 0:0 with empty names, mode 0644, entries in call order.
+ * It writes to a temporary file beside the target and renames it into place
+ * on commit, so a failed write never leaves a partial bundle.
+ *
+ * The reader accepts only uncompressed tar and hands out every entry with
+ * its type, so callers can refuse links, devices and directories.
+ */
+#ifndef MS_CORE_TAR_H
+#define MS_CORE_TAR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/digest.h"
+#include "modelseal/error.h"
+
+typedef struct ms_tar_writer ms_tar_writer;
+
+ms_status ms_tar_writer_open(const char *path, int64_t mtime, ms_tar_writer **out, ms_error *err);
+ms_status ms_tar_writer_add_bytes(ms_tar_writer *w, const char *name, const void *data,
+                                  size_t len, ms_error *err);
+/*
+ * Stream a file from disk into entry `name`.  The file is re-hashed while
+ * copied and must still have `size` bytes and digest `sha256` (it may have
+ * changed since it was first hashed): a mismatch is MS_E_IO naming the file.
+ */
+ms_status ms_tar_writer_add_file(ms_tar_writer *w, const char *name, const char *src,
+                                 uint64_t size, const uint8_t sha256[MS_SHA256_LEN],
+                                 ms_error *err);
+/* Finish the archive, fsync and rename it to its path. */
+ms_status ms_tar_writer_commit(ms_tar_writer *w, ms_error *err);
+/* Release; removes the temporary file if not committed.  Accepts NULL. */
+void ms_tar_writer_free(ms_tar_writer *w);
+
+typedef enum ms_tar_type {
+    MS_TAR_REGULAR,
+    MS_TAR_DIRECTORY,
+    MS_TAR_SYMLINK,
+    MS_TAR_HARDLINK,
+    MS_TAR_OTHER, /* device, fifo, socket */
+} ms_tar_type;
+
+typedef struct ms_tar_entry {
+    const char *name;     /* valid until the next call to ms_tar_reader_next */
+    const char *link;     /* link target for links, else NULL */
+    ms_tar_type type;
+    uint64_t size;
+} ms_tar_entry;
+
+typedef struct ms_tar_reader ms_tar_reader;
+
+ms_status ms_tar_reader_open(const char *path, ms_tar_reader **out, ms_error *err);
+/* Next entry header.  *done is set to 1 at the end of the archive. */
+ms_status ms_tar_reader_next(ms_tar_reader *r, ms_tar_entry *e, int *done, ms_error *err);
+/* Read up to cap bytes of the current entry's data; *got == 0 at its end. */
+ms_status ms_tar_reader_read(ms_tar_reader *r, void *buf, size_t cap, size_t *got,
+                             ms_error *err);
+void ms_tar_reader_free(ms_tar_reader *r);
+
+#endif

@@ -1,0 +1,120 @@
+/*
+ * modelseal: bundles.  Packing, verifying, inspecting and unpacking.
+ *
+ * A bundle (format version 1) is a tar of an OCI image layout holding a CNCF
+ * ModelPack model manifest and a signature manifest whose subject is the
+ * model manifest; docs/bundle-format.md is the normative specification.
+ */
+#ifndef MODELSEAL_BUNDLE_H
+#define MODELSEAL_BUNDLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "modelseal/error.h"
+#include "modelseal/keys.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The bundle format version this library writes; it reads major version 1. */
+#define MS_BUNDLE_FORMAT_VERSION "1"
+
+/* The library version, "MAJOR.MINOR.PATCH". */
+const char *ms_version(void);
+
+/*
+ * NULL when s is a valid semantic version (semver.org 2.0.0: MAJOR.MINOR.PATCH
+ * without leading zeros, optional -prerelease and +build), else a static
+ * sentence saying why not.
+ */
+const char *ms_semver_problem(const char *s);
+/* Compare two valid semantic versions by precedence: <0, 0, >0. */
+int ms_semver_compare(const char *a, const char *b);
+/*
+ * NULL when s is a valid model name: 1-128 characters from [a-z0-9._-],
+ * starting with a letter or digit; else a static sentence saying why not.
+ */
+const char *ms_name_problem(const char *s);
+
+typedef struct ms_pack_options {
+    const char *model_path;    /* a .safetensors file or a model directory */
+    const char *output_path;   /* the bundle to write (replaced atomically) */
+    const ms_secret_key *key;  /* signs the statement */
+    const char *name;          /* required, see ms_name_problem() */
+    const char *version;       /* required semantic version */
+    const char *license;       /* optional license expression */
+    const char *description;   /* optional */
+    const char *quantize;      /* NULL or "none" (the only scheme so far) */
+    const char *builder_id;    /* NULL: MS_DEFAULT_BUILDER_ID */
+    int64_t source_date_epoch; /* < 0: not set; build times are then left out */
+} ms_pack_options;
+
+#define MS_DEFAULT_BUILDER_ID "urn:modelseal:builder:modelseal-cli"
+#define MS_BUILD_TYPE "urn:modelseal:build-type:pack:v1"
+
+typedef struct ms_pack_result {
+    char manifest_digest[72]; /* "sha256:<hex>" of the model manifest */
+    size_t file_count;        /* model files packed */
+    uint64_t model_bytes;     /* their total size */
+} ms_pack_result;
+
+ms_status ms_pack(const ms_pack_options *opt, ms_pack_result *res, ms_error *err);
+
+/*
+ * A verification report: every check made, passed or failed, and a verdict
+ * for every signature.  Rendered as text for people or as JSON (report
+ * version 1, fields in docs/cli.md).
+ */
+typedef struct ms_report ms_report;
+
+void ms_report_free(ms_report *r);
+/* Number of failed checks. */
+size_t ms_report_failures(const ms_report *r);
+/* malloc'd rendering; json != 0 for the JSON report.  NULL on allocation failure. */
+char *ms_report_render(const ms_report *r, int json);
+
+typedef struct ms_verify_options {
+    const char *bundle_path;
+    ms_public_key *const *trusted; /* keys trusted to sign */
+    size_t trusted_count;
+} ms_verify_options;
+
+/*
+ * Verify a bundle.  Returns MS_OK when every check passed, MS_E_REJECTED
+ * when one or more failed (all are listed in *report), or another status
+ * when the bundle could not be checked (unreadable, truncated, unsupported
+ * format version); *report is then still set when anything was learned.
+ * The bundle is read once, streaming; memory stays bounded whatever its size.
+ */
+ms_status ms_verify(const ms_verify_options *opt, ms_report **report, ms_error *err);
+
+/*
+ * Describe a bundle without any trust decision: name, version, files, metadata,
+ * signatures (key ids, algorithms).  *out is malloc'd text or JSON.
+ */
+ms_status ms_inspect(const char *bundle_path, int json, char **out, ms_error *err);
+
+typedef struct ms_unpack_options {
+    const char *bundle_path;
+    const char *output_dir;        /* created if missing */
+    ms_public_key *const *trusted;
+    size_t trusted_count;
+    int force;                     /* replace existing files */
+} ms_unpack_options;
+
+/*
+ * Verify, then write each model file at its filepath under output_dir.
+ * Paths that are absolute, contain '..', or would pass through a symbolic
+ * link already present under output_dir are refused (MS_E_UNSAFE_PATH);
+ * existing files are refused (MS_E_EXISTS) unless force.  Blob bytes are
+ * re-hashed while written and each file is renamed into place only when its
+ * digest matches the verified one.  *report receives the verification report.
+ */
+ms_status ms_unpack(const ms_unpack_options *opt, ms_report **report, ms_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,12 @@
+/* modelseal: the whole public API. */
+#ifndef MODELSEAL_H
+#define MODELSEAL_H
+
+#include "modelseal/error.h"
+#include "modelseal/safetensors.h"
+#include "modelseal/model.h"
+#include "modelseal/keys.h"
+#include "modelseal/dsse.h"
+#include "modelseal/bundle.h"
+
+#endif

@@ -1,0 +1,123 @@
+/*
+ * modelseal: safetensors reader and writer.
+ *
+ * File layout (https://github.com/huggingface/safetensors): an 8-byte
+ * little-endian header length N, N bytes of JSON header, then the data
+ * section.  The header maps tensor names to {dtype, shape, data_offsets}
+ * and may hold "__metadata__", a string-to-string map.
+ *
+ * ms_safetensors_open() maps the file read-only and refuses, with a message
+ * naming the file and the rule:
+ *   - a header length above MS_SAFETENSORS_MAX_HEADER or past the end of file;
+ *   - a header that is not one JSON object, or that repeats a key;
+ *   - an unknown dtype, a shape that is not an array of non-negative
+ *     integers, data_offsets that are not [begin, end] with begin <= end;
+ *   - element count x dtype size (overflow-checked) != end - begin;
+ *   - spans that, sorted, do not start at 0, leave a gap, overlap, or do not
+ *     end exactly at the end of the file;
+ *   - __metadata__ that is not an object of strings.
+ * Only the header is read at open time; tensor bytes are paged in on use.
+ */
+#ifndef MODELSEAL_SAFETENSORS_H
+#define MODELSEAL_SAFETENSORS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "modelseal/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define MS_SAFETENSORS_MAX_HEADER 100000000ULL
+#define MS_SAFETENSORS_MAX_DIMS 8
+
+typedef enum ms_dtype {
+    MS_DTYPE_BOOL,
+    MS_DTYPE_U8,
+    MS_DTYPE_I8,
+    MS_DTYPE_F8_E5M2,
+    MS_DTYPE_F8_E4M3,
+    MS_DTYPE_I16,
+    MS_DTYPE_U16,
+    MS_DTYPE_F16,
+    MS_DTYPE_BF16,
+    MS_DTYPE_I32,
+    MS_DTYPE_U32,
+    MS_DTYPE_F32,
+    MS_DTYPE_I64,
+    MS_DTYPE_U64,
+    MS_DTYPE_F64,
+    MS_DTYPE_COUNT
+} ms_dtype;
+
+/* The safetensors dtype string ("F32", "BF16", ...); NULL for an invalid value. */
+const char *ms_dtype_name(ms_dtype dtype);
+/* Bytes per element; 0 for an invalid value. */
+size_t ms_dtype_size(ms_dtype dtype);
+/* Parse a dtype string (exact, case-sensitive).  Returns 0 on success, -1 if unknown. */
+int ms_dtype_parse(const char *name, ms_dtype *out);
+
+typedef struct ms_tensor_info {
+    const char *name;                          /* owned by the reader */
+    ms_dtype dtype;
+    size_t ndim;                               /* 0 for a scalar */
+    uint64_t shape[MS_SAFETENSORS_MAX_DIMS];
+    uint64_t begin, end;                       /* offsets within the data section */
+} ms_tensor_info;
+
+typedef struct ms_safetensors ms_safetensors;
+
+/* Map and validate path.  *out is released with ms_safetensors_close(). */
+ms_status ms_safetensors_open(const char *path, ms_safetensors **out, ms_error *err);
+
+/*
+ * Validate a complete file image in memory (same rules as open; `what`
+ * names it in messages).  The buffer must outlive the reader.  Used by the
+ * fuzz target and tests.
+ */
+ms_status ms_safetensors_open_memory(const void *buf, size_t len, const char *what,
+                                     ms_safetensors **out, ms_error *err);
+
+void ms_safetensors_close(ms_safetensors *st);
+
+/* Tensors, sorted by name (byte order). */
+size_t ms_safetensors_count(const ms_safetensors *st);
+const ms_tensor_info *ms_safetensors_tensor(const ms_safetensors *st, size_t i);
+/* NULL when absent. */
+const ms_tensor_info *ms_safetensors_find(const ms_safetensors *st, const char *name);
+/* Pointer to the tensor's bytes inside the mapping (end - begin bytes). */
+const void *ms_safetensors_data(const ms_safetensors *st, const ms_tensor_info *t);
+/* Size of the data section and of the whole file. */
+uint64_t ms_safetensors_data_size(const ms_safetensors *st);
+uint64_t ms_safetensors_file_size(const ms_safetensors *st);
+
+/* __metadata__ entries, sorted by key.  Returns NULL past the end. */
+size_t ms_safetensors_metadata_count(const ms_safetensors *st);
+const char *ms_safetensors_metadata_key(const ms_safetensors *st, size_t i);
+const char *ms_safetensors_metadata_value(const ms_safetensors *st, size_t i);
+/* Value for key, or NULL. */
+const char *ms_safetensors_metadata_get(const ms_safetensors *st, const char *key);
+
+/*
+ * Writer.  Tensors are written in byte order of their names, each data
+ * section packed without gaps; the header JSON is padded with spaces to a
+ * multiple of 8 bytes.  Data pointers are borrowed until ms_st_writer_write()
+ * returns.  The file is written to a temporary name beside path and renamed
+ * into place, so a failure never leaves a partial file at path.
+ */
+typedef struct ms_st_writer ms_st_writer;
+
+ms_status ms_st_writer_new(ms_st_writer **out, ms_error *err);
+void ms_st_writer_free(ms_st_writer *w);
+ms_status ms_st_writer_add(ms_st_writer *w, const char *name, ms_dtype dtype, size_t ndim,
+                           const uint64_t *shape, const void *data, ms_error *err);
+ms_status ms_st_writer_set_metadata(ms_st_writer *w, const char *key, const char *value,
+                                    ms_error *err);
+ms_status ms_st_writer_write(ms_st_writer *w, const char *path, ms_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,246 @@
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/json.h"
+#include "core/oci.h"
+#include "packager/documents.h"
+
+void ms_rfc3339(int64_t t, char buf[32])
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    if (gmtime_r(&tt, &tm) == NULL || strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+        snprintf(buf, 32, "1970-01-01T00:00:00Z");
+}
+
+static int add_str(cJSON *o, const char *k, const char *v)
+{
+    return v == NULL || cJSON_AddStringToObject(o, k, v) != NULL;
+}
+
+static cJSON *digest_obj(const char *hex)
+{
+    cJSON *d = cJSON_CreateObject();
+    if (d != NULL && cJSON_AddStringToObject(d, "sha256", hex) == NULL) {
+        cJSON_Delete(d);
+        return NULL;
+    }
+    return d;
+}
+
+static cJSON *fail(cJSON *o)
+{
+    cJSON_Delete(o);
+    return NULL;
+}
+
+cJSON *ms_doc_metadata(const ms_pack_facts *f)
+{
+    const ms_pack_options *o = f->opt;
+    cJSON *m = cJSON_CreateObject();
+    if (m == NULL || ms_json_add_u64(m, "metadataVersion", 1) == NULL ||
+        !add_str(m, "name", o->name) || !add_str(m, "version", o->version) ||
+        !add_str(m, "license", o->license) || !add_str(m, "description", o->description))
+        return fail(m);
+    return m;
+}
+
+cJSON *ms_doc_config(const ms_pack_facts *f, const cJSON *layers)
+{
+    const ms_pack_options *o = f->opt;
+    cJSON *c = cJSON_CreateObject();
+    cJSON *desc = cJSON_AddObjectToObject(c, "descriptor");
+    if (desc == NULL)
+        return fail(c);
+    if (o->source_date_epoch >= 0) {
+        char t[32];
+        ms_rfc3339(o->source_date_epoch, t);
+        if (!add_str(desc, "createdAt", t))
+            return fail(c);
+    }
+    if (!add_str(desc, "name", o->name) || !add_str(desc, "version", o->version) ||
+        !add_str(desc, "description", o->description))
+        return fail(c);
+    if (o->license != NULL) {
+        cJSON *lic = cJSON_AddArrayToObject(desc, "licenses");
+        if (lic == NULL || !cJSON_AddItemToArray(lic, cJSON_CreateString(o->license)))
+            return fail(c);
+    }
+    cJSON *cfg = cJSON_AddObjectToObject(c, "config");
+    char params[32];
+    snprintf(params, sizeof params, "%" PRIu64, f->param_count);
+    if (cfg == NULL || !add_str(cfg, "format", "safetensors") ||
+        !add_str(cfg, "paramSize", params))
+        return fail(c);
+    cJSON *fs = cJSON_AddObjectToObject(c, "modelfs");
+    cJSON *ids = cJSON_AddArrayToObject(fs, "diffIds");
+    if (fs == NULL || ids == NULL)
+        return fail(c);
+    /* Insert "type" before "diffIds" for readability. */
+    cJSON_DetachItemFromObject(fs, "diffIds");
+    if (!add_str(fs, "type", "layers") || !cJSON_AddItemToObject(fs, "diffIds", ids))
+        return fail(c);
+    /* Raw (untarred) layers: the diffId is the layer digest itself. */
+    const cJSON *l;
+    cJSON_ArrayForEach(l, layers)
+    {
+        const cJSON *dg = cJSON_GetObjectItemCaseSensitive(l, "digest");
+        if (!cJSON_IsString(dg) || !cJSON_AddItemToArray(ids, cJSON_CreateString(dg->valuestring)))
+            return fail(c);
+    }
+    return c;
+}
+
+cJSON *ms_doc_manifest(const ms_pack_facts *f, const ms_doc *config, cJSON *layers)
+{
+    const ms_pack_options *o = f->opt;
+    cJSON *m = cJSON_CreateObject();
+    if (m == NULL || ms_json_add_u64(m, "schemaVersion", 2) == NULL ||
+        !add_str(m, "mediaType", MS_MT_OCI_MANIFEST) ||
+        !add_str(m, "artifactType", MS_MT_MODEL_MANIFEST)) {
+        cJSON_Delete(layers);
+        return fail(m);
+    }
+    cJSON *cd = ms_descriptor_build(MS_MT_MODEL_CONFIG, NULL, config->hex, config->len, NULL);
+    if (cd == NULL || !cJSON_AddItemToObject(m, "config", cd)) {
+        cJSON_Delete(layers);
+        return fail(m);
+    }
+    if (!cJSON_AddItemToObject(m, "layers", layers)) {
+        cJSON_Delete(layers);
+        return fail(m);
+    }
+    cJSON *ann = cJSON_AddObjectToObject(m, "annotations");
+    if (ann == NULL || !add_str(ann, MS_ANN_FORMAT, MS_BUNDLE_FORMAT_VERSION) ||
+        !add_str(ann, MS_ANN_TITLE, o->name) || !add_str(ann, MS_ANN_VERSION, o->version))
+        return fail(m);
+    if (o->source_date_epoch >= 0) {
+        char t[32];
+        ms_rfc3339(o->source_date_epoch, t);
+        if (!add_str(ann, MS_ANN_CREATED, t))
+            return fail(m);
+    }
+    return m;
+}
+
+static cJSON *resource(const char *name, const char *hex)
+{
+    cJSON *r = cJSON_CreateObject();
+    cJSON *d = digest_obj(hex);
+    if (r == NULL || d == NULL || !add_str(r, "name", name) ||
+        !cJSON_AddItemToObject(r, "digest", d)) {
+        cJSON_Delete(d);
+        return fail(r);
+    }
+    return r;
+}
+
+cJSON *ms_doc_statement(const ms_pack_facts *f, const ms_doc *manifest, const char **paths,
+                        const char **hexes)
+{
+    const ms_pack_options *o = f->opt;
+    cJSON *s = cJSON_CreateObject();
+    if (s == NULL || !add_str(s, "_type", "https://in-toto.io/Statement/v1"))
+        return fail(s);
+    cJSON *subj = cJSON_AddArrayToObject(s, "subject");
+    char ref[400];
+    snprintf(ref, sizeof ref, "%s:%s", o->name, o->version);
+    if (subj == NULL || !cJSON_AddItemToArray(subj, resource(ref, manifest->hex)))
+        return fail(s);
+    for (size_t i = 0; i < f->file_count; i++)
+        if (!cJSON_AddItemToArray(subj, resource(paths[i], hexes[i])))
+            return fail(s);
+    if (!add_str(s, "predicateType", "https://slsa.dev/provenance/v1"))
+        return fail(s);
+    cJSON *pred = cJSON_AddObjectToObject(s, "predicate");
+    cJSON *bd = cJSON_AddObjectToObject(pred, "buildDefinition");
+    if (bd == NULL || !add_str(bd, "buildType", MS_BUILD_TYPE))
+        return fail(s);
+    cJSON *ext = cJSON_AddObjectToObject(bd, "externalParameters");
+    if (ext == NULL || !add_str(ext, "name", o->name) || !add_str(ext, "version", o->version) ||
+        !add_str(ext, "license", o->license) || !add_str(ext, "description", o->description) ||
+        !add_str(ext, "quantize", o->quantize != NULL ? o->quantize : "none"))
+        return fail(s);
+    cJSON *internal = cJSON_AddObjectToObject(bd, "internalParameters");
+    if (internal == NULL || !add_str(internal, "modelsealVersion", ms_version()) ||
+        !add_str(internal, "formatVersion", MS_BUNDLE_FORMAT_VERSION))
+        return fail(s);
+    cJSON *deps = cJSON_AddArrayToObject(bd, "resolvedDependencies");
+    if (deps == NULL)
+        return fail(s);
+    for (size_t i = 0; i < f->file_count; i++)
+        if (!cJSON_AddItemToArray(deps, resource(paths[i], hexes[i])))
+            return fail(s);
+    cJSON *rd = cJSON_AddObjectToObject(pred, "runDetails");
+    cJSON *builder = cJSON_AddObjectToObject(rd, "builder");
+    if (builder == NULL ||
+        !add_str(builder, "id", o->builder_id != NULL ? o->builder_id : MS_DEFAULT_BUILDER_ID))
+        return fail(s);
+    cJSON *bv = cJSON_AddObjectToObject(builder, "version");
+    if (bv == NULL || !add_str(bv, "modelseal", ms_version()))
+        return fail(s);
+    if (o->source_date_epoch >= 0) {
+        char t[32];
+        ms_rfc3339(o->source_date_epoch, t);
+        cJSON *meta = cJSON_AddObjectToObject(rd, "metadata");
+        if (meta == NULL || !add_str(meta, "startedOn", t) || !add_str(meta, "finishedOn", t))
+            return fail(s);
+    }
+    return s;
+}
+
+cJSON *ms_doc_signature_manifest(const ms_doc *manifest, const ms_doc *envelope,
+                                 const char *keyid, const char *algorithm)
+{
+    cJSON *m = cJSON_CreateObject();
+    if (m == NULL || ms_json_add_u64(m, "schemaVersion", 2) == NULL ||
+        !add_str(m, "mediaType", MS_MT_OCI_MANIFEST) ||
+        !add_str(m, "artifactType", MS_MT_SIGNATURE_ARTIFACT))
+        return fail(m);
+    cJSON *cfg = ms_descriptor_build(MS_MT_OCI_EMPTY, NULL, MS_EMPTY_DIGEST_HEX, 2, NULL);
+    if (cfg == NULL || !cJSON_AddItemToObject(m, "config", cfg))
+        return fail(m);
+    cJSON *layers = cJSON_AddArrayToObject(m, "layers");
+    cJSON *ann = cJSON_CreateObject();
+    if (ann != NULL && (!add_str(ann, MS_ANN_KEYID, keyid) ||
+                        !add_str(ann, MS_ANN_ALGORITHM, algorithm))) {
+        cJSON_Delete(ann);
+        ann = NULL;
+    }
+    cJSON *env = ann != NULL ? ms_descriptor_build(MS_MT_DSSE, NULL, envelope->hex, envelope->len,
+                                                   ann)
+                             : NULL;
+    if (layers == NULL || env == NULL || !cJSON_AddItemToArray(layers, env))
+        return fail(m);
+    cJSON *subj = ms_descriptor_build(MS_MT_OCI_MANIFEST, MS_MT_MODEL_MANIFEST, manifest->hex,
+                                      manifest->len, NULL);
+    if (subj == NULL || !cJSON_AddItemToObject(m, "subject", subj))
+        return fail(m);
+    return m;
+}
+
+cJSON *ms_doc_index(const char *version, const ms_doc *manifest, const ms_doc *sigmanifest)
+{
+    cJSON *x = cJSON_CreateObject();
+    if (x == NULL || ms_json_add_u64(x, "schemaVersion", 2) == NULL ||
+        !add_str(x, "mediaType", MS_MT_OCI_INDEX))
+        return fail(x);
+    cJSON *list = cJSON_AddArrayToObject(x, "manifests");
+    cJSON *ann = cJSON_CreateObject();
+    if (ann != NULL && !add_str(ann, MS_ANN_REF_NAME, version)) {
+        cJSON_Delete(ann);
+        ann = NULL;
+    }
+    cJSON *m = ann != NULL ? ms_descriptor_build(MS_MT_OCI_MANIFEST, MS_MT_MODEL_MANIFEST,
+                                                 manifest->hex, manifest->len, ann)
+                           : NULL;
+    if (list == NULL || m == NULL || !cJSON_AddItemToArray(list, m))
+        return fail(x);
+    cJSON *s = ms_descriptor_build(MS_MT_OCI_MANIFEST, MS_MT_SIGNATURE_ARTIFACT, sigmanifest->hex,
+                                   sigmanifest->len, NULL);
+    if (s == NULL || !cJSON_AddItemToArray(list, s))
+        return fail(x);
+    return x;
+}

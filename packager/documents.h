@@ -1,0 +1,47 @@
+/*
+ * The JSON documents of a bundle (docs/bundle-format.md, section 4).  Each
+ * builder returns a new cJSON tree (NULL on allocation failure); fields are
+ * added in a fixed order so the serialized bytes are deterministic.
+ */
+#ifndef MS_PACKAGER_DOCUMENTS_H
+#define MS_PACKAGER_DOCUMENTS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "core/digest.h"
+#include "modelseal/bundle.h"
+#include "modelseal/model.h"
+
+/* A serialized document and its digest. */
+typedef struct ms_doc {
+    char *bytes;
+    size_t len;
+    char hex[MS_SHA256_HEX_LEN + 1];
+} ms_doc;
+
+typedef struct ms_pack_facts {
+    const ms_pack_options *opt;
+    const ms_model *model;
+    size_t file_count;
+    uint64_t param_count;
+} ms_pack_facts;
+
+/* RFC 3339 UTC time ("2024-01-02T03:04:05Z") of a Unix time into buf[32]. */
+void ms_rfc3339(int64_t t, char buf[32]);
+
+cJSON *ms_doc_metadata(const ms_pack_facts *f);
+/* ModelPack config; layers is borrowed (its digests become modelfs.diffIds). */
+cJSON *ms_doc_config(const ms_pack_facts *f, const cJSON *layers);
+/* Model manifest; takes ownership of layers. */
+cJSON *ms_doc_manifest(const ms_pack_facts *f, const ms_doc *config, cJSON *layers);
+/* in-toto Statement v1 with an SLSA Provenance v1 predicate. */
+cJSON *ms_doc_statement(const ms_pack_facts *f, const ms_doc *manifest, const char **paths,
+                        const char **hexes);
+cJSON *ms_doc_signature_manifest(const ms_doc *manifest, const ms_doc *envelope,
+                                 const char *keyid, const char *algorithm);
+cJSON *ms_doc_index(const char *version, const ms_doc *manifest, const ms_doc *sigmanifest);
+
+#endif

@@ -1,0 +1,181 @@
+/* inspect: describe a bundle.  No trust decision is made or implied. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/error_internal.h"
+#include "core/json.h"
+#include "verify/view.h"
+
+static const char *kind_of(const char *media_type)
+{
+    if (strcmp(media_type, MS_MT_MODEL_WEIGHT) == 0)
+        return "weights";
+    if (strcmp(media_type, MS_MT_MODEL_WEIGHT_CONFIG) == 0)
+        return "config";
+    if (strcmp(media_type, MS_MT_MODEL_DOC) == 0)
+        return "doc";
+    if (strcmp(media_type, MS_MT_MODEL_CODE) == 0)
+        return "code";
+    return "other";
+}
+
+static void add_opt(cJSON *o, const char *k, const char *v)
+{
+    if (v != NULL)
+        cJSON_AddStringToObject(o, k, v);
+}
+
+static char *render_json(const ms_view *v, const char *path, char **problems, size_t np)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (o == NULL)
+        return NULL;
+    ms_json_add_u64(o, "inspectVersion", 1);
+    cJSON_AddStringToObject(o, "bundle", path);
+    add_opt(o, "name", v->name);
+    add_opt(o, "version", v->version);
+    add_opt(o, "formatVersion", v->format_version);
+    if (v->manifest_hex[0]) {
+        char dg[80];
+        snprintf(dg, sizeof dg, "sha256:%s", v->manifest_hex);
+        cJSON_AddStringToObject(o, "manifestDigest", dg);
+    }
+    cJSON *meta = cJSON_AddObjectToObject(o, "metadata");
+    if (meta != NULL) {
+        add_opt(meta, "license", v->license);
+        add_opt(meta, "description", v->description);
+    }
+    cJSON *files = cJSON_AddArrayToObject(o, "files");
+    for (size_t i = 0; files != NULL && i < v->file_count; i++) {
+        cJSON *f = cJSON_CreateObject();
+        char dg[80];
+        snprintf(dg, sizeof dg, "sha256:%s", v->files[i].hex);
+        cJSON_AddStringToObject(f, "path", v->files[i].filepath);
+        cJSON_AddStringToObject(f, "kind", kind_of(v->files[i].media_type));
+        cJSON_AddStringToObject(f, "mediaType", v->files[i].media_type);
+        ms_json_add_u64(f, "size", v->files[i].size);
+        cJSON_AddStringToObject(f, "digest", dg);
+        cJSON_AddItemToArray(files, f);
+    }
+    cJSON *sigs = cJSON_AddArrayToObject(o, "signatures");
+    for (size_t i = 0; sigs != NULL && i < v->envelope_count; i++) {
+        const ms_view_envelope *e = &v->envelopes[i];
+        for (size_t s = 0; e->env != NULL && s < e->env->signature_count; s++) {
+            cJSON *j = cJSON_CreateObject();
+            cJSON_AddStringToObject(j, "keyid", e->env->signatures[s].keyid);
+            add_opt(j, "algorithm", e->algorithm);
+            char dg[80];
+            snprintf(dg, sizeof dg, "sha256:%s", e->hex);
+            cJSON_AddStringToObject(j, "envelope", dg);
+            cJSON_AddItemToArray(sigs, j);
+        }
+    }
+    cJSON *pr = cJSON_AddArrayToObject(o, "problems");
+    for (size_t i = 0; pr != NULL && i < np; i++)
+        cJSON_AddItemToArray(pr, cJSON_CreateString(problems[i]));
+    char *s = cJSON_Print(o);
+    cJSON_Delete(o);
+    if (s == NULL)
+        return NULL;
+    size_t n = strlen(s);
+    char *t = realloc(s, n + 2);
+    if (t == NULL) {
+        free(s);
+        return NULL;
+    }
+    memcpy(t + n, "\n", 2);
+    return t;
+}
+
+static int appendf(char **buf, size_t *len, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int appendf(char **buf, size_t *len, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return -1;
+    char *p = realloc(*buf, *len + (size_t)n + 1);
+    if (p == NULL)
+        return -1;
+    va_start(ap, fmt);
+    vsnprintf(p + *len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    *buf = p;
+    *len += (size_t)n;
+    return 0;
+}
+
+static char *render_text(const ms_view *v, const char *path, char **problems, size_t np)
+{
+    char *b = NULL;
+    size_t n = 0;
+    int bad = 0;
+    bad |= appendf(&b, &n, "bundle:      %s\n", path);
+    bad |= appendf(&b, &n, "name:        %s\n", v->name ? v->name : "(unknown)");
+    bad |= appendf(&b, &n, "version:     %s\n", v->version ? v->version : "(unknown)");
+    bad |= appendf(&b, &n, "format:      %s\n", v->format_version ? v->format_version : "?");
+    if (v->manifest_hex[0])
+        bad |= appendf(&b, &n, "manifest:    sha256:%s\n", v->manifest_hex);
+    if (v->license)
+        bad |= appendf(&b, &n, "license:     %s\n", v->license);
+    if (v->description)
+        bad |= appendf(&b, &n, "description: %s\n", v->description);
+    bad |= appendf(&b, &n, "files:       %zu\n", v->file_count);
+    for (size_t i = 0; i < v->file_count; i++)
+        bad |= appendf(&b, &n, "  %-8s %12llu  sha256:%s  %s\n", kind_of(v->files[i].media_type),
+                       (unsigned long long)v->files[i].size, v->files[i].hex,
+                       v->files[i].filepath);
+    size_t sigs = 0;
+    for (size_t i = 0; i < v->envelope_count; i++)
+        sigs += v->envelopes[i].env != NULL ? v->envelopes[i].env->signature_count : 0;
+    bad |= appendf(&b, &n, "signatures:  %zu (not checked: inspect makes no trust decision)\n",
+                   sigs);
+    for (size_t i = 0; i < v->envelope_count; i++) {
+        const ms_view_envelope *e = &v->envelopes[i];
+        for (size_t s = 0; e->env != NULL && s < e->env->signature_count; s++)
+            bad |= appendf(&b, &n, "  %s keyid %s\n", e->algorithm ? e->algorithm : "?",
+                           e->env->signatures[s].keyid[0] ? e->env->signatures[s].keyid
+                                                          : "(none)");
+    }
+    if (np > 0) {
+        bad |= appendf(&b, &n, "problems:    %zu (run verify for a full check)\n", np);
+        for (size_t i = 0; i < np; i++)
+            bad |= appendf(&b, &n, "  %s\n", problems[i]);
+    }
+    if (bad) {
+        free(b);
+        return NULL;
+    }
+    return b;
+}
+
+ms_status ms_inspect(const char *bundle_path, int json, char **out, ms_error *err)
+{
+    *out = NULL;
+    ms_report *r = ms_report_new(bundle_path);
+    if (r == NULL)
+        return ms_fail(err, MS_E_NOMEM, "out of memory");
+    ms_view *v = NULL;
+    ms_status st = ms_view_load(bundle_path, 0, r, &v, err);
+    if (st != MS_OK) {
+        ms_report_free(r);
+        return st;
+    }
+    char **problems = NULL;
+    size_t np = ms_report_failed_details(r, &problems);
+    *out = json ? render_json(v, bundle_path, problems, np)
+                : render_text(v, bundle_path, problems, np);
+    for (size_t i = 0; i < np; i++)
+        free(problems[i]);
+    free(problems);
+    ms_view_free(v);
+    ms_report_free(r);
+    if (*out == NULL)
+        return ms_fail(err, MS_E_NOMEM, "out of memory");
+    return MS_OK;
+}

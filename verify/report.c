@@ -1,0 +1,315 @@
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "core/json.h"
+#include "verify/report.h"
+
+typedef struct check {
+    char *name;
+    char *detail;
+    int ok;
+} check;
+
+typedef struct sigverdict {
+    char *keyid;
+    char *algorithm;
+    char *verdict;
+    char *detail;
+    int trusted;
+    int valid;
+} sigverdict;
+
+struct ms_report {
+    char *bundle;
+    char *name, *version, *manifest_digest, *format_version;
+    char *error;
+    check *checks;
+    size_t check_count;
+    sigverdict *sigs;
+    size_t sig_count;
+    int oom;
+};
+
+static char *dup_or_null(const char *s)
+{
+    return s != NULL ? strdup(s) : NULL;
+}
+
+ms_report *ms_report_new(const char *bundle_path)
+{
+    ms_report *r = calloc(1, sizeof *r);
+    if (r != NULL && (r->bundle = strdup(bundle_path)) == NULL) {
+        free(r);
+        return NULL;
+    }
+    return r;
+}
+
+void ms_report_free(ms_report *r)
+{
+    if (r == NULL)
+        return;
+    for (size_t i = 0; i < r->check_count; i++) {
+        free(r->checks[i].name);
+        free(r->checks[i].detail);
+    }
+    for (size_t i = 0; i < r->sig_count; i++) {
+        free(r->sigs[i].keyid);
+        free(r->sigs[i].algorithm);
+        free(r->sigs[i].verdict);
+        free(r->sigs[i].detail);
+    }
+    free(r->checks);
+    free(r->sigs);
+    free(r->bundle);
+    free(r->name);
+    free(r->version);
+    free(r->manifest_digest);
+    free(r->format_version);
+    free(r->error);
+    free(r);
+}
+
+int ms_report_check(ms_report *r, const char *name, int ok, const char *fmt, ...)
+{
+    if (r == NULL)
+        return ok;
+    check *c = realloc(r->checks, (r->check_count + 1) * sizeof *c);
+    if (c == NULL) {
+        r->oom = 1;
+        return ok;
+    }
+    r->checks = c;
+    char buf[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    c[r->check_count].name = strdup(name);
+    c[r->check_count].detail = strdup(buf);
+    c[r->check_count].ok = ok != 0;
+    if (c[r->check_count].name == NULL || c[r->check_count].detail == NULL)
+        r->oom = 1;
+    r->check_count++;
+    return ok;
+}
+
+void ms_report_set_model(ms_report *r, const char *name, const char *version,
+                         const char *manifest_digest, const char *format_version)
+{
+    if (r == NULL)
+        return;
+    free(r->name);
+    free(r->version);
+    free(r->manifest_digest);
+    free(r->format_version);
+    r->name = dup_or_null(name);
+    r->version = dup_or_null(version);
+    r->manifest_digest = dup_or_null(manifest_digest);
+    r->format_version = dup_or_null(format_version);
+}
+
+void ms_report_signature(ms_report *r, const char *keyid, const char *algorithm, int trusted,
+                         int valid, const char *verdict, const char *detail)
+{
+    if (r == NULL)
+        return;
+    sigverdict *s = realloc(r->sigs, (r->sig_count + 1) * sizeof *s);
+    if (s == NULL) {
+        r->oom = 1;
+        return;
+    }
+    r->sigs = s;
+    s += r->sig_count++;
+    s->keyid = strdup(keyid != NULL ? keyid : "");
+    s->algorithm = dup_or_null(algorithm);
+    s->verdict = strdup(verdict);
+    s->detail = dup_or_null(detail);
+    s->trusted = trusted;
+    s->valid = valid;
+}
+
+void ms_report_set_error(ms_report *r, const char *message)
+{
+    if (r == NULL)
+        return;
+    free(r->error);
+    r->error = strdup(message);
+}
+
+size_t ms_report_failures(const ms_report *r)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < r->check_count; i++)
+        n += !r->checks[i].ok;
+    return n;
+}
+
+size_t ms_report_valid_signatures(const ms_report *r)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < r->sig_count; i++)
+        n += r->sigs[i].trusted && r->sigs[i].valid;
+    return n;
+}
+
+static const char *status_word(const ms_report *r)
+{
+    if (r->error != NULL)
+        return "error";
+    return ms_report_failures(r) == 0 ? "verified" : "rejected";
+}
+
+static char *render_json(const ms_report *r)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (o == NULL)
+        return NULL;
+    ms_json_add_u64(o, "reportVersion", MS_REPORT_VERSION);
+    cJSON_AddStringToObject(o, "tool", "modelseal");
+    cJSON_AddStringToObject(o, "toolVersion", ms_version());
+    cJSON_AddStringToObject(o, "bundle", r->bundle);
+    cJSON_AddStringToObject(o, "status", status_word(r));
+    cJSON_AddBoolToObject(o, "verified", r->error == NULL && ms_report_failures(r) == 0);
+    if (r->error != NULL)
+        cJSON_AddStringToObject(o, "error", r->error);
+    cJSON *m = cJSON_AddObjectToObject(o, "model");
+    if (m != NULL) {
+        if (r->name != NULL)
+            cJSON_AddStringToObject(m, "name", r->name);
+        if (r->version != NULL)
+            cJSON_AddStringToObject(m, "version", r->version);
+        if (r->manifest_digest != NULL)
+            cJSON_AddStringToObject(m, "manifestDigest", r->manifest_digest);
+        if (r->format_version != NULL)
+            cJSON_AddStringToObject(m, "formatVersion", r->format_version);
+    }
+    cJSON *sigs = cJSON_AddArrayToObject(o, "signatures");
+    for (size_t i = 0; sigs != NULL && i < r->sig_count; i++) {
+        cJSON *s = cJSON_CreateObject();
+        if (s == NULL)
+            break;
+        cJSON_AddStringToObject(s, "keyid", r->sigs[i].keyid);
+        if (r->sigs[i].algorithm != NULL)
+            cJSON_AddStringToObject(s, "algorithm", r->sigs[i].algorithm);
+        cJSON_AddBoolToObject(s, "trusted", r->sigs[i].trusted);
+        cJSON_AddBoolToObject(s, "valid", r->sigs[i].valid);
+        cJSON_AddStringToObject(s, "verdict", r->sigs[i].verdict);
+        if (r->sigs[i].detail != NULL)
+            cJSON_AddStringToObject(s, "detail", r->sigs[i].detail);
+        cJSON_AddItemToArray(sigs, s);
+    }
+    cJSON *checks = cJSON_AddArrayToObject(o, "checks");
+    for (size_t i = 0; checks != NULL && i < r->check_count; i++) {
+        cJSON *c = cJSON_CreateObject();
+        if (c == NULL)
+            break;
+        cJSON_AddStringToObject(c, "check", r->checks[i].name);
+        cJSON_AddBoolToObject(c, "ok", r->checks[i].ok);
+        cJSON_AddStringToObject(c, "detail", r->checks[i].detail);
+        cJSON_AddItemToArray(checks, c);
+    }
+    ms_json_add_u64(o, "failures", ms_report_failures(r));
+    char *s = cJSON_Print(o);
+    cJSON_Delete(o);
+    if (s == NULL)
+        return NULL;
+    size_t n = strlen(s);
+    char *t = realloc(s, n + 2);
+    if (t == NULL) {
+        free(s);
+        return NULL;
+    }
+    t[n] = '\n';
+    t[n + 1] = '\0';
+    return t;
+}
+
+typedef struct sbuf {
+    char *p;
+    size_t len, cap;
+    int oom;
+} sbuf;
+
+static void sb_printf(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void sb_printf(sbuf *b, const char *fmt, ...)
+{
+    if (b->oom)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0) {
+        b->oom = 1;
+        return;
+    }
+    if (b->len + (size_t)n + 1 > b->cap) {
+        size_t cap = (b->cap + (size_t)n + 1) * 2;
+        char *p = realloc(b->p, cap);
+        if (p == NULL) {
+            b->oom = 1;
+            return;
+        }
+        b->p = p;
+        b->cap = cap;
+    }
+    va_start(ap, fmt);
+    vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
+    va_end(ap);
+    b->len += (size_t)n;
+}
+
+static char *render_text(const ms_report *r)
+{
+    sbuf b = {0};
+    sb_printf(&b, "bundle:    %s\n", r->bundle);
+    if (r->name != NULL)
+        sb_printf(&b, "model:     %s %s\n", r->name, r->version != NULL ? r->version : "?");
+    if (r->manifest_digest != NULL)
+        sb_printf(&b, "manifest:  %s\n", r->manifest_digest);
+    for (size_t i = 0; i < r->sig_count; i++) {
+        const sigverdict *s = &r->sigs[i];
+        sb_printf(&b, "signature: %s %s: %s%s%s\n", s->algorithm ? s->algorithm : "?",
+                  s->keyid[0] ? s->keyid : "(no keyid)", s->verdict, s->detail ? " - " : "",
+                  s->detail ? s->detail : "");
+    }
+    for (size_t i = 0; i < r->check_count; i++)
+        sb_printf(&b, "%-5s %s: %s\n", r->checks[i].ok ? "ok" : "FAIL", r->checks[i].name,
+                  r->checks[i].detail);
+    if (r->error != NULL)
+        sb_printf(&b, "could not check: %s\n", r->error);
+    size_t f = ms_report_failures(r);
+    if (r->error != NULL)
+        sb_printf(&b, "result: ERROR (bundle could not be fully checked)\n");
+    else if (f == 0)
+        sb_printf(&b, "result: VERIFIED (%zu checks passed)\n", r->check_count);
+    else
+        sb_printf(&b, "result: REJECTED (%zu of %zu checks failed)\n", f, r->check_count);
+    if (b.oom) {
+        free(b.p);
+        return NULL;
+    }
+    return b.p;
+}
+
+char *ms_report_render(const ms_report *r, int json)
+{
+    return json ? render_json(r) : render_text(r);
+}
+
+size_t ms_report_failed_details(const ms_report *r, char ***out)
+{
+    *out = NULL;
+    size_t n = ms_report_failures(r), k = 0;
+    if (n == 0 || (*out = calloc(n, sizeof **out)) == NULL)
+        return 0;
+    for (size_t i = 0; i < r->check_count; i++)
+        if (!r->checks[i].ok && ((*out)[k] = strdup(r->checks[i].detail)) != NULL)
+            k++;
+    return k;
+}

@@ -1,0 +1,28 @@
+/* Building verification reports (the public side is in modelseal/bundle.h). */
+#ifndef MS_VERIFY_REPORT_H
+#define MS_VERIFY_REPORT_H
+
+#include <stddef.h>
+
+#include "modelseal/bundle.h"
+
+#define MS_REPORT_VERSION 1
+
+ms_report *ms_report_new(const char *bundle_path);
+/* Record a check; the detail is printf-formatted.  Returns ok. */
+int ms_report_check(ms_report *r, const char *check, int ok, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+void ms_report_set_model(ms_report *r, const char *name, const char *version,
+                         const char *manifest_digest, const char *format_version);
+/* verdict: "valid", "invalid", "untrusted-key", ... ; detail may be NULL. */
+void ms_report_signature(ms_report *r, const char *keyid, const char *algorithm, int trusted,
+                         int valid, const char *verdict, const char *detail);
+/* Mark that the bundle could not be fully checked (exit 3), with the reason. */
+void ms_report_set_error(ms_report *r, const char *message);
+/* Number of valid signatures by trusted keys. */
+size_t ms_report_valid_signatures(const ms_report *r);
+
+/* Details of the failed checks as malloc'd strings; returns their count. */
+size_t ms_report_failed_details(const ms_report *r, char ***out);
+
+#endif

@@ -1,0 +1,257 @@
+/*
+ * unpack: verify, then write each model file under the target directory.
+ *
+ * The archive is read a second time for the file contents; every byte is
+ * re-hashed on the way and a file is renamed into place only when its
+ * digest matches the verified manifest, so swapping the bundle between
+ * the two reads cannot smuggle in other content.  Paths are opened one
+ * component at a time with O_NOFOLLOW, so neither the bundle nor a symbolic
+ * link already present in the target can lead a write outside it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/error_internal.h"
+#include "core/fsutil.h"
+#include "core/tar.h"
+#include "verify/view.h"
+
+/* Refuse existing targets and symbolic links before anything is written. */
+static ms_status precheck(int dirfd, const ms_view_file *f, int force, ms_error *err)
+{
+    char path[4097];
+    snprintf(path, sizeof path, "%s", f->filepath);
+    int cur = dup(dirfd);
+    if (cur < 0)
+        return ms_fail(err, MS_E_IO, "%s", strerror(errno));
+    char *s = path;
+    for (;;) {
+        char *slash = strchr(s, '/');
+        if (slash != NULL)
+            *slash = '\0';
+        struct stat sb;
+        int rc = fstatat(cur, s, &sb, AT_SYMLINK_NOFOLLOW);
+        if (rc != 0) {
+            close(cur);
+            if (errno == ENOENT)
+                return MS_OK; /* the rest will be created */
+            return ms_fail(err, MS_E_IO, "'%s': %s", f->filepath, strerror(errno));
+        }
+        if (S_ISLNK(sb.st_mode)) {
+            close(cur);
+            return ms_fail(err, MS_E_UNSAFE_PATH,
+                           "'%s': '%s' is a symbolic link in the target directory; refusing to "
+                           "write through it", f->filepath, s);
+        }
+        if (slash == NULL) {
+            close(cur);
+            if (S_ISDIR(sb.st_mode))
+                return ms_fail(err, MS_E_EXISTS, "'%s': a directory is in the way", f->filepath);
+            if (!force)
+                return ms_fail(err, MS_E_EXISTS, "'%s': already exists (use --force to replace)",
+                               f->filepath);
+            return MS_OK;
+        }
+        if (!S_ISDIR(sb.st_mode)) {
+            close(cur);
+            return ms_fail(err, MS_E_UNSAFE_PATH, "'%s': '%s' is not a directory", f->filepath, s);
+        }
+        int next = openat(cur, s, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        close(cur);
+        if (next < 0)
+            return ms_fail(err, MS_E_UNSAFE_PATH, "'%s': cannot open '%s': %s", f->filepath, s,
+                           strerror(errno));
+        cur = next;
+        s = slash + 1;
+    }
+}
+
+typedef struct target {
+    const ms_view_file *f;
+    int parent;
+    const char *leaf;
+    char tmp[64];
+    int fd;
+    int done;
+} target;
+
+static void target_abort(target *t)
+{
+    if (t->fd >= 0) {
+        close(t->fd);
+        unlinkat(t->parent, t->tmp, 0);
+        t->fd = -1;
+    }
+    if (t->parent >= 0) {
+        close(t->parent);
+        t->parent = -1;
+    }
+}
+
+static ms_status target_open(int dirfd, target *t, ms_error *err)
+{
+    ms_status st = ms_open_parent_beneath(dirfd, t->f->filepath, &t->parent, &t->leaf, err);
+    if (st != MS_OK)
+        return st;
+    for (int i = 0; i < 100; i++) {
+        snprintf(t->tmp, sizeof t->tmp, ".modelseal-unpack-%d-%d", (int)getpid(), i);
+        t->fd = openat(t->parent, t->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                       0644);
+        if (t->fd >= 0)
+            return MS_OK;
+        if (errno != EEXIST)
+            break;
+    }
+    return ms_fail(err, MS_E_IO, "'%s': cannot create a temporary file: %s", t->f->filepath,
+                   strerror(errno));
+}
+
+static ms_status write_all(int fd, const uint8_t *p, size_t n, const char *what, ms_error *err)
+{
+    while (n > 0) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0)
+            return ms_fail(err, MS_E_IO, "'%s': write failed: %s", what, strerror(errno));
+        p += w;
+        n -= (size_t)w;
+    }
+    return MS_OK;
+}
+
+/* Stream one blob into every target that wants it, then commit them. */
+static ms_status extract_blob(ms_tar_reader *r, const char *hex, target *ts, size_t nt, int dirfd,
+                              int force, uint8_t *buf, size_t cap, ms_sha256 *h, ms_error *err)
+{
+    ms_status st = MS_OK;
+    size_t opened = 0;
+    for (size_t i = 0; i < nt && st == MS_OK; i++) {
+        if (ts[i].done || strcmp(ts[i].f->hex, hex) != 0)
+            continue;
+        st = target_open(dirfd, &ts[i], err);
+        opened++;
+    }
+    if (opened == 0)
+        return MS_OK;
+    for (;;) {
+        size_t got = 0;
+        if (st == MS_OK)
+            st = ms_tar_reader_read(r, buf, cap, &got, err);
+        if (st != MS_OK || got == 0)
+            break;
+        ms_sha256_update(h, buf, got);
+        for (size_t i = 0; i < nt && st == MS_OK; i++)
+            if (ts[i].fd >= 0)
+                st = write_all(ts[i].fd, buf, got, ts[i].f->filepath, err);
+    }
+    uint8_t dg[MS_SHA256_LEN];
+    char got_hex[MS_SHA256_HEX_LEN + 1];
+    ms_sha256_final(h, dg);
+    ms_hex_encode(dg, MS_SHA256_LEN, got_hex);
+    if (st == MS_OK && strcmp(got_hex, hex) != 0)
+        st = ms_fail(err, MS_E_REJECTED,
+                     "blob sha256:%s changed between verification and extraction", hex);
+    for (size_t i = 0; i < nt; i++) {
+        target *t = &ts[i];
+        if (t->fd < 0)
+            continue;
+        if (st == MS_OK && (fsync(t->fd) != 0 || close(t->fd) != 0))
+            st = ms_fail(err, MS_E_IO, "'%s': %s", t->f->filepath, strerror(errno));
+        else if (st == MS_OK)
+            t->fd = -1;
+        if (st == MS_OK) {
+            int rc = force ? renameat(t->parent, t->tmp, t->parent, t->leaf)
+                           : renameat2(t->parent, t->tmp, t->parent, t->leaf, RENAME_NOREPLACE);
+            if (rc != 0) {
+                st = ms_fail(err, errno == EEXIST ? MS_E_EXISTS : MS_E_IO, "'%s': %s",
+                             t->f->filepath, strerror(errno));
+                unlinkat(t->parent, t->tmp, 0);
+            } else {
+                t->done = 1;
+            }
+        }
+        target_abort(t);
+    }
+    return st;
+}
+
+ms_status ms_unpack(const ms_unpack_options *opt, ms_report **report, ms_error *err)
+{
+    if (opt == NULL || opt->bundle_path == NULL || opt->output_dir == NULL || report == NULL)
+        return ms_fail(err, MS_E_USAGE, "unpack needs a bundle and an output directory");
+    ms_view *v = NULL;
+    ms_status st = ms_verify_view(opt->bundle_path, opt->trusted, opt->trusted_count, report, &v,
+                                  err);
+    if (st != MS_OK)
+        return st;
+    if (mkdir(opt->output_dir, 0755) != 0 && errno != EEXIST) {
+        st = ms_fail(err, MS_E_IO, "%s: cannot create: %s", opt->output_dir, strerror(errno));
+        ms_view_free(v);
+        return st;
+    }
+    int dirfd = open(opt->output_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dirfd < 0) {
+        st = ms_fail(err, MS_E_IO, "%s: cannot open directory: %s", opt->output_dir,
+                     strerror(errno));
+        ms_view_free(v);
+        return st;
+    }
+    target *ts = calloc(v->file_count ? v->file_count : 1, sizeof *ts);
+    ms_tar_reader *r = NULL;
+    ms_sha256 *h = ms_sha256_new();
+    enum { CAP = 1 << 20 };
+    uint8_t *buf = malloc(CAP);
+    if (ts == NULL || h == NULL || buf == NULL) {
+        st = ms_fail(err, MS_E_NOMEM, "out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < v->file_count; i++) {
+        ts[i].f = &v->files[i];
+        ts[i].fd = ts[i].parent = -1;
+    }
+    for (size_t i = 0; i < v->file_count; i++) {
+        if ((st = precheck(dirfd, ts[i].f, opt->force, err)) != MS_OK) {
+            ms_fail_prefix(err, "%s", opt->output_dir);
+            goto out;
+        }
+    }
+    if ((st = ms_tar_reader_open(opt->bundle_path, &r, err)) != MS_OK)
+        goto out;
+    for (;;) {
+        ms_tar_entry e;
+        int done;
+        if ((st = ms_tar_reader_next(r, &e, &done, err)) != MS_OK || done)
+            break;
+        const char *prefix = "blobs/sha256/";
+        if (e.type != MS_TAR_REGULAR || strncmp(e.name, prefix, strlen(prefix)) != 0)
+            continue;
+        char hex[MS_SHA256_HEX_LEN + 1];
+        snprintf(hex, sizeof hex, "%s", e.name + strlen(prefix));
+        if ((st = extract_blob(r, hex, ts, v->file_count, dirfd, opt->force, buf, CAP, h, err)) !=
+            MS_OK) {
+            ms_fail_prefix(err, "%s", opt->output_dir);
+            break;
+        }
+    }
+    for (size_t i = 0; st == MS_OK && i < v->file_count; i++)
+        if (!ts[i].done)
+            st = ms_fail(err, MS_E_REJECTED, "'%s': its blob vanished after verification",
+                         ts[i].f->filepath);
+out:
+    if (ts != NULL && ts[0].f != NULL)
+        for (size_t i = 0; i < v->file_count; i++)
+            target_abort(&ts[i]);
+    free(ts);
+    free(buf);
+    ms_sha256_free(h);
+    ms_tar_reader_free(r);
+    close(dirfd);
+    ms_view_free(v);
+    return st;
+}

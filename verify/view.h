@@ -1,0 +1,67 @@
+/*
+ * A bundle as read for verify, inspect and unpack: the layout, its parsed
+ * documents, and the structural checks made while walking it.
+ */
+#ifndef MS_VERIFY_VIEW_H
+#define MS_VERIFY_VIEW_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "core/oci.h"
+#include "modelseal/dsse.h"
+#include "verify/report.h"
+
+typedef struct ms_view_file {
+    const char *filepath;   /* org.cncf.model.filepath */
+    const char *media_type;
+    char hex[MS_SHA256_HEX_LEN + 1];
+    uint64_t size;
+} ms_view_file;
+
+typedef struct ms_view_envelope {
+    char hex[MS_SHA256_HEX_LEN + 1];
+    const char *keyid_hint; /* layer annotation, may be NULL */
+    const char *algorithm;  /* layer annotation, may be NULL */
+    ms_dsse_envelope *env;  /* NULL when it could not be parsed */
+} ms_view_envelope;
+
+typedef struct ms_view {
+    ms_layout *layout;
+    cJSON *index, *manifest, *config, *metadata, *sigmanifest;
+    char manifest_hex[MS_SHA256_HEX_LEN + 1];
+    uint64_t manifest_size;
+    const char *ref_name, *name, *version, *format_version, *license, *description;
+    ms_view_file *files;
+    size_t file_count;
+    ms_view_envelope *envelopes;
+    size_t envelope_count;
+    int unsupported;        /* unknown format major version */
+} ms_view;
+
+/*
+ * Read the bundle and check its structure, recording every check in r.
+ * Returns MS_OK when the archive could be read (check r for failures), or
+ * the error that stopped reading.
+ */
+ms_status ms_view_load(const char *path, int hash_all, ms_report *r, ms_view **out,
+                       ms_error *err);
+void ms_view_free(ms_view *v);
+
+/*
+ * Check signatures against trusted keys and, for each envelope with a valid
+ * trusted signature, its statement against the view.
+ */
+void ms_view_check_signatures(const ms_view *v, ms_public_key *const *trusted, size_t n,
+                              ms_report *r);
+
+/*
+ * Load and fully verify a bundle: structure, digests, signatures, statement.
+ * On MS_OK and view != NULL, *view holds the verified view (caller frees).
+ */
+ms_status ms_verify_view(const char *path, ms_public_key *const *trusted, size_t n,
+                         ms_report **report, ms_view **view, ms_error *err);
+
+#endif
