@@ -9,7 +9,8 @@
 #   --build DIR   meson build directory (default build-bench, set up with
 #                 --buildtype=release if it does not exist)
 #   --runs N      runs of each command (default 3); the table shows the
-#                 median wall time and the largest peak RSS
+#                 median wall and CPU (user + system) time and the largest
+#                 peak RSS
 #   --tensors N, --dim D   model shape passed to gen_model (default 16, 4096)
 #
 # Needs GNU time (/usr/bin/time, Debian package `time`) and openssl.
@@ -71,7 +72,7 @@ results=()
 measure() {
     local label=$1 input=$2 pre=$3
     shift 4
-    local walls=() rss_max=0 i
+    local walls=() cpus=() rss_max=0 i
     for ((i = 0; i < runs; i++)); do
         eval "$pre"
         if ! /usr/bin/time -v -o "$timing" "$@" >/dev/null 2>"$dir/stderr.txt"; then
@@ -87,15 +88,17 @@ measure() {
                    printf "%.2f", s }' "$timing")
         rss=$(awk -F': ' '/Maximum resident set size/ { print $2 }' "$timing")
         walls+=("$wall")
+        cpus+=("$(awk -F': ' '/User time|System time/ { s += $2 } END { printf "%.2f", s }' "$timing")")
         [ "$rss" -gt "$rss_max" ] && rss_max=$rss
     done
-    local median
+    local median cpu
     median=$(printf '%s\n' "${walls[@]}" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+    cpu=$(printf '%s\n' "${cpus[@]}" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
     local bytes
     bytes=$(size_of "$input")
-    results+=("$(awk -v l="$label" -v w="$median" -v b="$bytes" -v r="$rss_max" 'BEGIN {
+    results+=("$(awk -v l="$label" -v w="$median" -v c="$cpu" -v b="$bytes" -v r="$rss_max" 'BEGIN {
         mibs = (w > 0) ? sprintf("%.0f", b / 1048576 / w) : "inf"
-        printf "%s|%.2f|%s|%.1f", l, w, mibs, r / 1024 }')")
+        printf "%s|%.2f|%.2f|%s|%.1f", l, w, c, mibs, r / 1024 }')")
 }
 
 # Warm the page cache so the first timed run is not penalised.
@@ -116,13 +119,14 @@ echo
 echo "machine: $(nproc) CPUs, $(lscpu | sed -n 's/^Model name: *//p' | head -n 1), $(date -u +%Y-%m-%d)"
 echo "model:   $model, $(size_of "$model") bytes"
 echo "bundle:  $bundle, $(size_of "$bundle") bytes"
-echo "runs:    $runs per command (median wall time, largest peak RSS)"
+echo "runs:    $runs per command (median wall and CPU time, largest peak RSS)"
+echo "load:    $(cut -d' ' -f1-3 /proc/loadavg) (1, 5, 15 min) after the runs"
 echo
-printf '| %-32s | %8s | %8s | %13s |\n' "command" "wall s" "MiB/s" "peak RSS MiB"
-printf '|%s|%s|%s|%s|\n' "$(printf -- '-%.0s' {1..34})" "$(printf -- '-%.0s' {1..10})" \
-    "$(printf -- '-%.0s' {1..10})" "$(printf -- '-%.0s' {1..15})"
+printf '| %-32s | %8s | %8s | %8s | %13s |\n' "command" "wall s" "CPU s" "MiB/s" "peak RSS MiB"
+printf '|%s|%s|%s|%s|%s|\n' "$(printf -- '-%.0s' {1..34})" "$(printf -- '-%.0s' {1..10})" \
+    "$(printf -- '-%.0s' {1..10})" "$(printf -- '-%.0s' {1..10})" "$(printf -- '-%.0s' {1..15})"
 for r in "${results[@]}"; do
-    IFS='|' read -r l w m s <<<"$r"
-    printf '| %-32s | %8s | %8s | %13s |\n' "$l" "$w" "$m" "$s"
+    IFS='|' read -r l w c m s <<<"$r"
+    printf '| %-32s | %8s | %8s | %8s | %13s |\n' "$l" "$w" "$c" "$m" "$s"
 done
 rm -f "$timing" "$dir/stderr.txt"

@@ -28,10 +28,10 @@ static char enc6(uint32_t v)
 {
     v &= 63u;
     uint32_t c = 'A' + v;
-    c += ct_range(v, 26, 63) & 6u;     /* 'a' == 'A' + 26 + 6 */
-    c -= ct_range(v, 52, 63) & 75u;    /* '0' == 'a' + 26 - 75 */
-    c -= ct_range(v, 62, 63) & 15u;    /* '+' == '0' + 10 - 15 */
-    c += ct_range(v, 63, 63) & 3u;     /* '/' == '+' + 1 + 3 */
+    c += ct_range(v, 26, 63) & 6u;  /* 'a' == 'A' + 26 + 6 */
+    c -= ct_range(v, 52, 63) & 75u; /* '0' == 'a' + 26 - 75 */
+    c -= ct_range(v, 62, 63) & 15u; /* '+' == '0' + 10 - 15 */
+    c += ct_range(v, 63, 63) & 3u;  /* '/' == '+' + 1 + 3 */
     return (char)(c & 0xffu);
 }
 

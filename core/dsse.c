@@ -119,8 +119,7 @@ static int has_escaped_nul(const char *s, size_t n)
     return 0;
 }
 
-static ms_status parse_signature(const cJSON *item, size_t i, ms_dsse_signature *out,
-                                 ms_error *err)
+static ms_status parse_signature(const cJSON *item, size_t i, ms_dsse_signature *out, ms_error *err)
 {
     char what[64];
     snprintf(what, sizeof what, WHAT ": signatures[%zu]", i);
@@ -297,20 +296,20 @@ ms_status ms_dsse_sign(const char *type, const uint8_t *body, size_t body_len,
     return MS_OK;
 }
 
-ms_status ms_dsse_verify_signature(const ms_dsse_envelope *env, size_t i,
-                                   const ms_public_key *pk, ms_error *err)
+ms_status ms_dsse_verify_signature(const ms_dsse_envelope *env, size_t i, const ms_public_key *pk,
+                                   ms_error *err)
 {
     if (env == NULL || pk == NULL)
         return ms_fail(err, MS_E_USAGE, "DSSE verify: no envelope or no key given");
     if (i >= env->signature_count)
-        return ms_fail(err, MS_E_USAGE, "DSSE verify: no signature %zu (the envelope has %zu)",
-                       i, env->signature_count);
+        return ms_fail(err, MS_E_USAGE, "DSSE verify: no signature %zu (the envelope has %zu)", i,
+                       env->signature_count);
     const ms_dsse_signature *s = &env->signatures[i];
     /* PAE over the payload bytes exactly as decoded: nothing is re-serialized. */
     uint8_t *pae = NULL;
     size_t pae_len = 0;
-    ms_status st = ms_dsse_pae(env->payload_type, env->payload, env->payload_len, &pae,
-                               &pae_len, err);
+    ms_status st =
+        ms_dsse_pae(env->payload_type, env->payload, env->payload_len, &pae, &pae_len, err);
     if (st != MS_OK)
         return st;
     st = ms_key_verify(pk, pae, pae_len, s->sig, s->sig_len, err);

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "core/error_internal.h"
+#include "core/text.h"
 
 const char *ms_strerror(ms_status status)
 {
@@ -63,6 +64,7 @@ ms_status ms_fail(ms_error *err, ms_status status, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(err->message, sizeof err->message, fmt, ap);
     va_end(ap);
+    ms_text_sanitize(err->message, sizeof err->message);
     return status;
 }
 
@@ -70,13 +72,18 @@ ms_status ms_fail_prefix(ms_error *err, const char *fmt, ...)
 {
     if (err == NULL)
         return MS_E_INTERNAL;
-    char prefix[512];
+    char prefix[256];
     char old[MS_ERROR_MESSAGE_MAX];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(prefix, sizeof prefix, fmt, ap);
     va_end(ap);
     memcpy(old, err->message, sizeof old);
-    snprintf(err->message, sizeof err->message, "%s: %s", prefix, old);
+    /* A message too long for the record is cut; it stays NUL-terminated. */
+    int n = snprintf(err->message, sizeof err->message, "%s: ", prefix);
+    if (n > 0 && (size_t)n < sizeof err->message)
+        memcpy(err->message + n, old, strnlen(old, sizeof err->message - (size_t)n - 1) + 1);
+    err->message[sizeof err->message - 1] = '\0';
+    ms_text_sanitize(err->message, sizeof err->message);
     return err->status;
 }

@@ -14,7 +14,8 @@ ms_status ms_read_file(const char *path, size_t max, char **buf, size_t *len, ms
 {
     *buf = NULL;
     *len = 0;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: opening a FIFO must not wait for a writer before fstat refuses it. */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0)
         return ms_fail(err, MS_E_IO, "%s: cannot open: %s", path, strerror(errno));
     struct stat sb;

@@ -9,12 +9,83 @@
 
 #define MS_JSON_MAX_DEPTH 64
 
-static int depth_ok(const cJSON *item, int depth)
+/*
+ * cJSON turns every number into a double, so "1.0", "1e0" and
+ * "0.99999999999999999" would all read as the integer 1.  The parser marks
+ * numbers whose literal has a fraction or exponent with this spare type bit
+ * (cJSON's own flags stop at 512), and ms_json_number_u64() refuses them.
+ */
+#define MS_JSON_NOT_INTEGER_LITERAL (1 << 12)
+
+typedef struct number_marks {
+    unsigned char *not_integer; /* one flag per number literal, in text order */
+    size_t count, next;
+    size_t bad_at;              /* offset of a literal with a leading zero */
+} number_marks;
+
+/* Scan the text for number literals outside strings, in order. */
+static int scan_numbers(const char *buf, size_t len, number_marks *m)
 {
-    if (depth > MS_JSON_MAX_DEPTH)
+    size_t cap = 0;
+    for (size_t i = 0; i < len; i++) {
+        char c = buf[i];
+        if (c == '"') {
+            for (i++; i < len && buf[i] != '"'; i++)
+                if (buf[i] == '\\')
+                    i++;
+            continue;
+        }
+        if (c != '-' && (c < '0' || c > '9'))
+            continue;
+        /* cJSON reads "01" and "-01" as 1; JSON (RFC 8259) forbids leading zeros. */
+        size_t d = c == '-' ? i + 1 : i;
+        if (d + 1 < len && buf[d] == '0' && buf[d + 1] >= '0' && buf[d + 1] <= '9') {
+            m->bad_at = i;
+            return -2;
+        }
+        int frac = 0;
+        for (; i < len; i++) {
+            c = buf[i];
+            if (c == '.' || c == 'e' || c == 'E')
+                frac = 1;
+            else if (!(c == '-' || c == '+' || (c >= '0' && c <= '9')))
+                break;
+        }
+        i--;
+        if (m->count == cap) {
+            cap = cap ? cap * 2 : 64;
+            unsigned char *p = realloc(m->not_integer, cap);
+            if (p == NULL)
+                return -1;
+            m->not_integer = p;
+        }
+        m->not_integer[m->count++] = (unsigned char)frac;
+    }
+    return 0;
+}
+
+/* cJSON keeps values in text order, so a depth-first walk meets numbers in that order. */
+static void mark_numbers(cJSON *item, number_marks *m)
+{
+    for (; item != NULL; item = item->next) {
+        if (cJSON_IsNumber(item) && m->next < m->count) {
+            if (m->not_integer[m->next])
+                item->type |= MS_JSON_NOT_INTEGER_LITERAL;
+            m->next++;
+        }
+        mark_numbers(item->child, m);
+    }
+}
+
+/* Containers nested in containers, the outermost being level 1. */
+static int depth_ok(const cJSON *item, int level)
+{
+    if (!cJSON_IsArray(item) && !cJSON_IsObject(item))
+        return 1;
+    if (level > MS_JSON_MAX_DEPTH)
         return 0;
     for (const cJSON *c = item->child; c != NULL; c = c->next)
-        if (!depth_ok(c, depth + 1))
+        if (!depth_ok(c, level + 1))
             return 0;
     return 1;
 }
@@ -84,10 +155,24 @@ ms_status ms_json_parse(const char *buf, size_t len, const char *what, cJSON **o
                            what, off);
         }
     }
-    if (!depth_ok(root, 0)) {
+    if (!depth_ok(root, 1)) {
         cJSON_Delete(root);
         return ms_fail(err, MS_E_LIMIT, "%s: nesting deeper than %d", what, MS_JSON_MAX_DEPTH);
     }
+    number_marks marks = {0};
+    int scan = scan_numbers(buf, len, &marks);
+    if (scan != 0) {
+        free(marks.not_integer);
+        cJSON_Delete(root);
+        if (scan == -2) {
+            size_t n = strspn(buf + marks.bad_at, "-+.eE0123456789");
+            return ms_fail(err, MS_E_FORMAT, "%s: number '%.*s' at byte %zu has a leading zero",
+                           what, (int)(n < 40 ? n : 40), buf + marks.bad_at, marks.bad_at);
+        }
+        return ms_fail(err, MS_E_NOMEM, "%s: out of memory", what);
+    }
+    mark_numbers(root, &marks);
+    free(marks.not_integer);
     const char *dup = ms_json_find_duplicate(root);
     if (dup != NULL) {
         ms_fail(err, MS_E_FORMAT, "%s: duplicate key '%s'", what, dup);
@@ -114,8 +199,11 @@ int ms_json_number_u64(const cJSON *item, uint64_t *out)
 {
     if (!cJSON_IsNumber(item))
         return -1;
+    if (item->type & MS_JSON_NOT_INTEGER_LITERAL)
+        return -1;
     double d = item->valuedouble;
-    if (!isfinite(d) || d < 0 || d > (double)MS_JSON_MAX_EXACT_INT || floor(d) != d)
+    /* Strictly below 2^53: 2^53 + 1 rounds to 2^53 and cannot be told apart. */
+    if (!isfinite(d) || d < 0 || d >= (double)MS_JSON_MAX_EXACT_INT || floor(d) != d)
         return -1;
     *out = (uint64_t)d;
     return 0;

@@ -3,8 +3,9 @@
  * are the only users of cJSON.
  *
  * cJSON keeps duplicate object keys silently and parses numbers as doubles;
- * ms_json_parse() rejects duplicates at every depth, and ms_json_get_u64()
- * accepts only exact non-negative integers up to 2^53.
+ * ms_json_parse() rejects duplicates at every depth and numbers with leading
+ * zeros, and ms_json_get_u64() accepts only non-negative integers written
+ * without fraction or exponent and strictly below 2^53.
  */
 #ifndef MS_CORE_JSON_H
 #define MS_CORE_JSON_H
@@ -16,7 +17,7 @@
 
 #include "modelseal/error.h"
 
-/* Largest integer a JSON number may carry and still be exact in a double. */
+/* Integers must be below this bound to be read exactly through a double. */
 #define MS_JSON_MAX_EXACT_INT 9007199254740992ULL
 
 /*

@@ -84,7 +84,8 @@ static ms_status sodium_ready(ms_error *err)
 const char *ms_key_algorithm_name(ms_key_algorithm alg)
 {
     switch (alg) {
-    case MS_ALG_ED25519: return "ed25519";
+    case MS_ALG_ED25519:
+        return "ed25519";
     }
     return NULL;
 }
@@ -232,11 +233,9 @@ ms_status ms_key_sign(const ms_secret_key *sk, const uint8_t *msg, size_t len, u
         uint8_t *s = malloc(ED25519_SIG_LEN);
         if (s == NULL)
             return ms_fail(err, MS_E_NOMEM, "out of memory");
-        if (crypto_sign_detached(s, NULL, msg != NULL ? msg : empty, len, sk->u.ed25519.sk) !=
-            0) {
+        if (crypto_sign_detached(s, NULL, msg != NULL ? msg : empty, len, sk->u.ed25519.sk) != 0) {
             free(s);
-            return ms_fail(err, MS_E_CRYPTO, "ed25519 signing failed with key %s",
-                           sk->pub.keyid);
+            return ms_fail(err, MS_E_CRYPTO, "ed25519 signing failed with key %s", sk->pub.keyid);
         }
         *sig = s;
         *sig_len = ED25519_SIG_LEN;
@@ -246,8 +245,8 @@ ms_status ms_key_sign(const ms_secret_key *sk, const uint8_t *msg, size_t len, u
     return ms_fail(err, MS_E_UNSUPPORTED, "unsupported key algorithm %d", (int)sk->alg);
 }
 
-ms_status ms_key_verify(const ms_public_key *pk, const uint8_t *msg, size_t len,
-                        const uint8_t *sig, size_t sig_len, ms_error *err)
+ms_status ms_key_verify(const ms_public_key *pk, const uint8_t *msg, size_t len, const uint8_t *sig,
+                        size_t sig_len, ms_error *err)
 {
     static const uint8_t empty[1];
     if (pk == NULL)
@@ -264,8 +263,7 @@ ms_status ms_key_verify(const ms_public_key *pk, const uint8_t *msg, size_t len,
                            "signature is %zu bytes; an ed25519 signature is %d bytes (key %s)",
                            sig_len, (int)ED25519_SIG_LEN, pk->keyid);
         /* libsodium also refuses non-canonical S and small-order keys and R. */
-        if (crypto_sign_verify_detached(sig, msg != NULL ? msg : empty, len,
-                                        pk->u.ed25519.pk) != 0)
+        if (crypto_sign_verify_detached(sig, msg != NULL ? msg : empty, len, pk->u.ed25519.pk) != 0)
             return ms_fail(err, MS_E_REJECTED, "ed25519 signature does not verify with key %s",
                            pk->keyid);
         return MS_OK;
@@ -276,8 +274,7 @@ ms_status ms_key_verify(const ms_public_key *pk, const uint8_t *msg, size_t len,
 /* ---- key file parsing --------------------------------------------------- */
 
 enum { F_TYPE, F_ALGORITHM, F_KEYID, F_ENCRYPTION, F_KEY, F_COUNT };
-static const char *const field_names[F_COUNT] = {"type", "algorithm", "keyid", "encryption",
-                                                 "key"};
+static const char *const field_names[F_COUNT] = {"type", "algorithm", "keyid", "encryption", "key"};
 
 typedef struct span {
     const char *p;
@@ -355,8 +352,8 @@ static ms_status parse_fields(const char *text, size_t len, const char *what, ke
                 idx = i;
         if (idx < 0) {
             if (is_field_name(s, name_len))
-                return ms_fail(err, MS_E_FORMAT, "%s: line %u: unknown field '%.*s'", what,
-                               line, (int)name_len, s);
+                return ms_fail(err, MS_E_FORMAT, "%s: line %u: unknown field '%.*s'", what, line,
+                               (int)name_len, s);
             return ms_fail(err, MS_E_FORMAT, "%s: line %u: unknown field", what, line);
         }
         if (f->present[idx])
@@ -381,8 +378,7 @@ static ms_status need_field(const key_fields *f, int idx, const char *what, ms_e
  * key file handed to the secret key loader is named as such rather than
  * reported as lacking `encryption`.
  */
-static ms_status check_fields(const key_fields *f, const char *what, int want_secret,
-                              ms_error *err)
+static ms_status check_fields(const key_fields *f, const char *what, int want_secret, ms_error *err)
 {
     char q[QUOTE_MAX + 4];
     ms_status st = need_field(f, F_TYPE, what, err);
@@ -429,8 +425,7 @@ static ms_status check_fields(const key_fields *f, const char *what, int want_se
     for (size_t i = 0; hex_ok && i < id.n; i++)
         hex_ok = (id.p[i] >= '0' && id.p[i] <= '9') || (id.p[i] >= 'a' && id.p[i] <= 'f');
     if (!hex_ok)
-        return ms_fail(err, MS_E_FORMAT, "%s: field 'keyid' is not 64 lower-case hex digits",
-                       what);
+        return ms_fail(err, MS_E_FORMAT, "%s: field 'keyid' is not 64 lower-case hex digits", what);
     return MS_OK;
 }
 
@@ -439,13 +434,13 @@ static ms_status check_keyid(const key_fields *f, const char *computed, const ch
 {
     if (memcmp(f->v[F_KEYID].p, computed, MS_KEYID_HEX_LEN) != 0)
         return ms_fail(err, MS_E_KEY,
-                       "%s: field 'keyid' does not match the key (file says %.*s, key is %s)",
-                       what, MS_KEYID_HEX_LEN, f->v[F_KEYID].p, computed);
+                       "%s: field 'keyid' does not match the key (file says %.*s, key is %s)", what,
+                       MS_KEYID_HEX_LEN, f->v[F_KEYID].p, computed);
     return MS_OK;
 }
 
-ms_status ms_public_key_parse(const char *text, size_t len, const char *what,
-                              ms_public_key **out, ms_error *err)
+ms_status ms_public_key_parse(const char *text, size_t len, const char *what, ms_public_key **out,
+                              ms_error *err)
 {
     *out = NULL;
     if (what == NULL)
@@ -515,8 +510,8 @@ static ms_status secret_key_parse(const char *text, size_t len, const char *what
         st = ms_fail(err, MS_E_FORMAT, "%s: field 'key' is not valid base64", what);
     else if (seed_len != ED25519_SEED_LEN)
         st = ms_fail(err, MS_E_KEY,
-                     "%s: field 'key' is %zu bytes; an ed25519 secret key (seed) is %d bytes",
-                     what, seed_len, (int)ED25519_SEED_LEN);
+                     "%s: field 'key' is %zu bytes; an ed25519 secret key (seed) is %d bytes", what,
+                     seed_len, (int)ED25519_SEED_LEN);
     else
         st = ed25519_from_seed(seed, out, err);
     sodium_free(seed); /* wipes */
@@ -736,8 +731,7 @@ static int format_header(char *buf, size_t cap, const char *type, const ms_secre
 }
 
 /* NAME.pub contents, malloc'd. */
-static ms_status format_public(const ms_secret_key *sk, char **out, size_t *out_len,
-                               ms_error *err)
+static ms_status format_public(const ms_secret_key *sk, char **out, size_t *out_len, ms_error *err)
 {
     char *b64 = ms_base64_encode(sk->pub.u.ed25519.pk, ED25519_PK_LEN);
     if (b64 == NULL)
@@ -762,8 +756,7 @@ static ms_status format_public(const ms_secret_key *sk, char **out, size_t *out_
 }
 
 /* NAME.key contents, in sodium_malloc() memory (release with sodium_free()). */
-static ms_status format_secret(const ms_secret_key *sk, char **out, size_t *out_len,
-                               ms_error *err)
+static ms_status format_secret(const ms_secret_key *sk, char **out, size_t *out_len, ms_error *err)
 {
     enum { CAP = 512 };
     size_t b64_len = 0;

@@ -8,8 +8,8 @@
  * are checked against that directory's index files, or for unique tensor
  * names when it has none.
  */
-#include <errno.h>
 #include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +19,8 @@
 #include "core/error_internal.h"
 #include "core/json.h"
 #include "modelseal/model.h"
+
+/* Defined in safetensors.c: escapes control bytes of names quoted in err->message. */
 
 #define WEIGHTS_SUFFIX ".safetensors"
 #define INDEX_SUFFIX ".safetensors.index.json"
@@ -103,7 +105,7 @@ static int classify(const char *name)
         return MS_FILE_DOC;
     if (ends_with(name, ".py", 0))
         return MS_FILE_CODE;
-    static const char *const config_suffixes[] = {".json", ".txt", ".model", ".tiktoken",
+    static const char *const config_suffixes[] = {".json",  ".txt",  ".model", ".tiktoken",
                                                   ".jinja", ".yaml", ".yml"};
     for (size_t i = 0; i < sizeof config_suffixes / sizeof *config_suffixes; i++)
         if (ends_with(name, config_suffixes[i], 0))
@@ -174,8 +176,7 @@ static ms_status list_dir(const char *path, char ***out, size_t *count, ms_error
         struct dirent *de = readdir(d);
         if (de == NULL) {
             if (errno != 0)
-                s = ms_fail(err, MS_E_IO, "%s: cannot read directory: %s", path,
-                            strerror(errno));
+                s = ms_fail(err, MS_E_IO, "%s: cannot read directory: %s", path, strerror(errno));
             break;
         }
         /* Dot-files (.git, .cache, .gitattributes, ...) are not part of the model. */
@@ -225,8 +226,7 @@ static ms_status visit(walk *w, const char *rel, const char *path, ms_error *err
         for (size_t i = 0; i <= w->depth; i++)
             if (w->dev[i] == sb.st_dev && w->ino[i] == sb.st_ino)
                 return ms_fail(err, MS_E_FORMAT,
-                               "%s: directory loop (links back to an enclosing directory)",
-                               path);
+                               "%s: directory loop (links back to an enclosing directory)", path);
         if (w->depth >= MODEL_MAX_DEPTH)
             return ms_fail(err, MS_E_LIMIT, "%s: directories nested deeper than %d", path,
                            MODEL_MAX_DEPTH);
@@ -517,9 +517,8 @@ static ms_status check_index(const ms_model *m, const group *g, size_t idx, char
             }
             if (r->file != f) {
                 s = ms_fail(err, MS_E_FORMAT,
-                            "%s: tensor '%s' appears in two shards, '%s' and '%s'", ipath,
-                            t->name, base_name(m->files[r->file].relpath),
-                            base_name(m->files[f].relpath));
+                            "%s: tensor '%s' appears in two shards, '%s' and '%s'", ipath, t->name,
+                            base_name(m->files[r->file].relpath), base_name(m->files[f].relpath));
                 goto out;
             }
             if (__builtin_add_overflow(total, t->end - t->begin, &total)) {
@@ -573,8 +572,7 @@ static ms_status check_group(const ms_model *m, const group *g, char *referenced
     }
     for (size_t i = 0; i < g->nweights; i++)
         if (!referenced[g->weights[i]])
-            return ms_fail(err, MS_E_FORMAT,
-                           "%s: shard not referenced by the weight_map of %s",
+            return ms_fail(err, MS_E_FORMAT, "%s: shard not referenced by the weight_map of %s",
                            m->files[g->weights[i]].path, m->files[g->indexes[0]].path);
     return MS_OK;
 }
@@ -638,7 +636,7 @@ void ms_model_close(ms_model *m)
     free(m);
 }
 
-ms_status ms_model_open(const char *path, ms_model **out, ms_error *err)
+static ms_status model_open(const char *path, ms_model **out, ms_error *err)
 {
     if (out == NULL || path == NULL)
         return ms_fail(err, MS_E_USAGE, "ms_model_open: NULL argument");
@@ -661,8 +659,7 @@ ms_status ms_model_open(const char *path, ms_model **out, ms_error *err)
         /* Basename of the path as given, trailing slashes are impossible for a file. */
         const char *base = strrchr(path, '/') != NULL ? strrchr(path, '/') + 1 : path;
         if (!ends_with(base, WEIGHTS_SUFFIX, 0))
-            s = ms_fail(err, MS_E_USAGE,
-                        "%s: a model is a .safetensors file or a directory", path);
+            s = ms_fail(err, MS_E_USAGE, "%s: a model is a .safetensors file or a directory", path);
         else
             s = add_file(m, base, path, MS_FILE_WEIGHTS, (uint64_t)sb.st_size, path, err);
     } else {
@@ -692,6 +689,11 @@ ms_status ms_model_open(const char *path, ms_model **out, ms_error *err)
     }
     *out = m;
     return MS_OK;
+}
+
+ms_status ms_model_open(const char *path, ms_model **out, ms_error *err)
+{
+    return model_open(path, out, err);
 }
 
 size_t ms_model_file_count(const ms_model *m)

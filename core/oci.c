@@ -34,32 +34,41 @@ static int cmp_blob(const void *a, const void *b)
     return x->entry_index < y->entry_index ? -1 : x->entry_index > y->entry_index;
 }
 
-/* Read the current entry: hash it and keep it when small enough. */
+/*
+ * Read the current entry: hash it and keep it when small enough.  Blocks
+ * come straight from libarchive's buffer (no copy), so hashing runs at the
+ * speed of the digest.  Tar entries are sparse-free here: a block whose
+ * offset does not follow the previous one is refused by the length check.
+ */
 static ms_status read_entry(ms_tar_reader *r, uint64_t size, int keep, int hash,
-                            uint8_t **data, uint8_t digest[MS_SHA256_LEN], uint8_t *buf,
-                            size_t cap, ms_sha256 *h, ms_error *err)
+                            uint8_t **data, uint8_t digest[MS_SHA256_LEN], ms_sha256 *h,
+                            ms_error *err)
 {
+    *data = NULL;
+    if (!keep && !hash)
+        return ms_tar_reader_skip(r, err);
     uint8_t *kept = NULL;
     if (keep && (kept = malloc(size + 1)) == NULL)
         return ms_fail(err, MS_E_NOMEM, "out of memory");
     uint64_t done = 0;
     for (;;) {
+        const void *block;
         size_t got;
-        ms_status st = ms_tar_reader_read(r, buf, cap, &got, err);
+        ms_status st = ms_tar_reader_block(r, &block, &got, err);
         if (st != MS_OK) {
             free(kept);
             return st;
         }
         if (got == 0)
             break;
-        if (done + got > size) {
+        if (got > size - done) {
             free(kept);
             return ms_fail(err, MS_E_FORMAT, "tar entry longer than its header says");
         }
         if (kept != NULL)
-            memcpy(kept + done, buf, got);
+            memcpy(kept + done, block, got);
         if (hash)
-            ms_sha256_update(h, buf, got);
+            ms_sha256_update(h, block, got);
         done += got;
     }
     if (done != size) {
@@ -80,12 +89,10 @@ ms_status ms_layout_read(const char *path, int hash_all, ms_layout **out, ms_err
     ms_layout *l = calloc(1, sizeof *l);
     ms_tar_reader *r = NULL;
     ms_sha256 *h = ms_sha256_new();
-    enum { CAP = 1 << 20 };
-    uint8_t *buf = malloc(CAP);
     size_t cap_blobs = 0;
     uint64_t retained = 0;
     ms_status st = MS_OK;
-    if (l == NULL || h == NULL || buf == NULL) {
+    if (l == NULL || h == NULL) {
         st = ms_fail(err, MS_E_NOMEM, "out of memory");
         goto out;
     }
@@ -139,7 +146,7 @@ ms_status ms_layout_read(const char *path, int hash_all, ms_layout **out, ms_err
             }
             uint8_t *data = NULL;
             uint8_t dg[MS_SHA256_LEN];
-            if ((st = read_entry(r, e.size, 1, 0, &data, dg, buf, CAP, h, err)) != MS_OK)
+            if ((st = read_entry(r, e.size, 1, 0, &data, dg, h, err)) != MS_OK)
                 goto out;
             if (is_layout) {
                 l->oci_layout = (char *)data;
@@ -176,7 +183,7 @@ ms_status ms_layout_read(const char *path, int hash_all, ms_layout **out, ms_err
         }
         int hash = hash_all || keep;
         uint8_t dg[MS_SHA256_LEN];
-        if ((st = read_entry(r, e.size, keep, hash, &b->data, dg, buf, CAP, h, err)) != MS_OK)
+        if ((st = read_entry(r, e.size, keep, hash, &b->data, dg, h, err)) != MS_OK)
             goto out;
         if (keep)
             retained += e.size;
@@ -212,7 +219,6 @@ ms_status ms_layout_read(const char *path, int hash_all, ms_layout **out, ms_err
 out:
     ms_tar_reader_free(r);
     ms_sha256_free(h);
-    free(buf);
     if (st != MS_OK) {
         ms_layout_free(l);
         return st;

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "core/error_internal.h"
+#include "core/text.h"
 #include "core/json.h"
 #include "modelseal/safetensors.h"
 
@@ -82,56 +83,6 @@ static int tensor_nbytes(ms_dtype dtype, size_t ndim, const uint64_t *shape, uin
     return 0;
 }
 
-/* ------------------------------------------------------------------- UTF-8 */
-
-/* Length of the well-formed UTF-8 sequence at s (n bytes available), 0 if ill-formed. */
-static size_t utf8_seq_len(const unsigned char *s, size_t n)
-{
-    unsigned char c = s[0];
-    if (c < 0x80)
-        return 1;
-    size_t len;
-    unsigned char lo = 0x80, hi = 0xbf;
-    if (c >= 0xc2 && c <= 0xdf) {
-        len = 2;
-    } else if (c >= 0xe0 && c <= 0xef) {
-        len = 3;
-        if (c == 0xe0)
-            lo = 0xa0; /* overlong */
-        else if (c == 0xed)
-            hi = 0x9f; /* UTF-16 surrogates */
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        len = 4;
-        if (c == 0xf0)
-            lo = 0x90; /* overlong */
-        else if (c == 0xf4)
-            hi = 0x8f; /* above U+10FFFF */
-    } else {
-        return 0;
-    }
-    if (n < len)
-        return 0;
-    if (s[1] < lo || s[1] > hi)
-        return 0;
-    for (size_t i = 2; i < len; i++)
-        if (s[i] < 0x80 || s[i] > 0xbf)
-            return 0;
-    return len;
-}
-
-static int utf8_valid(const char *str)
-{
-    const unsigned char *s = (const unsigned char *)str;
-    size_t n = strlen(str);
-    for (size_t i = 0; i < n;) {
-        size_t l = utf8_seq_len(s + i, n - i);
-        if (l == 0)
-            return 0;
-        i += l;
-    }
-    return 1;
-}
-
 /* ------------------------------------------------------------------ reader */
 
 typedef struct st_meta {
@@ -140,8 +91,8 @@ typedef struct st_meta {
 } st_meta;
 
 struct ms_safetensors {
-    char *what;             /* file name used in messages */
-    void *map;              /* mmap'd image, or NULL for open_memory */
+    char *what; /* file name used in messages */
+    void *map;  /* mmap'd image, or NULL for open_memory */
     size_t map_len;
     const unsigned char *base;
     uint64_t file_size;
@@ -216,12 +167,12 @@ static ms_status check_header_lexically(const char *what, const unsigned char *h
                                    what, c, i);
                 if (c == '\\') {
                     if (i + 1 >= n)
-                        return ms_fail(err, MS_E_FORMAT, "%s: header: bad escape at byte %zu",
-                                       what, i);
+                        return ms_fail(err, MS_E_FORMAT, "%s: header: bad escape at byte %zu", what,
+                                       i);
                     if (h[i + 1] == 'u') {
                         if (i + 6 > n)
-                            return ms_fail(err, MS_E_FORMAT,
-                                           "%s: header: bad escape at byte %zu", what, i);
+                            return ms_fail(err, MS_E_FORMAT, "%s: header: bad escape at byte %zu",
+                                           what, i);
                         if (memcmp(h + i + 2, "0000", 4) == 0)
                             return ms_fail(err, MS_E_FORMAT,
                                            "%s: header: escaped NUL (\\u0000) at byte %zu", what,
@@ -233,7 +184,7 @@ static ms_status check_header_lexically(const char *what, const unsigned char *h
                     continue;
                 }
                 if (c >= 0x80) {
-                    size_t l = utf8_seq_len(h + i, n - i);
+                    size_t l = ms_utf8_seq_len(h + i, n - i);
                     if (l == 0)
                         return ms_fail(err, MS_E_FORMAT, "%s: header: invalid UTF-8 at byte %zu",
                                        what, i);
@@ -258,8 +209,8 @@ static ms_status check_header_lexically(const char *what, const unsigned char *h
                                what, shown, (const char *)h + s, s);
             }
         } else if (c < 0x20 && c != ' ' && c != '\t' && c != '\n' && c != '\r') {
-            return ms_fail(err, MS_E_FORMAT, "%s: header: control byte 0x%02x at byte %zu", what,
-                           c, i);
+            return ms_fail(err, MS_E_FORMAT, "%s: header: control byte 0x%02x at byte %zu", what, c,
+                           i);
         } else {
             i++;
         }
@@ -315,8 +266,7 @@ static ms_status parse_u64_array(const char *what, const char *name, const char 
     return MS_OK;
 }
 
-static ms_status parse_tensor(ms_safetensors *st, const cJSON *e, ms_tensor_info *t,
-                              ms_error *err)
+static ms_status parse_tensor(ms_safetensors *st, const cJSON *e, ms_tensor_info *t, ms_error *err)
 {
     const char *name = e->string;
     if (!cJSON_IsObject(e))
@@ -345,8 +295,8 @@ static ms_status parse_tensor(ms_safetensors *st, const cJSON *e, ms_tensor_info
         return tensor_fail(err, MS_E_FORMAT, st->what, name, "unknown dtype '%s'",
                            dtype->valuestring);
 
-    ms_status s = parse_u64_array(st->what, name, "shape", shape, t->shape,
-                                  MS_SAFETENSORS_MAX_DIMS, &t->ndim, err);
+    ms_status s = parse_u64_array(st->what, name, "shape", shape, t->shape, MS_SAFETENSORS_MAX_DIMS,
+                                  &t->ndim, err);
     if (s != MS_OK)
         return s;
 
@@ -409,9 +359,8 @@ static ms_status check_spans(ms_safetensors *st, ms_error *err)
 {
     if (st->ntensors == 0) {
         if (st->data_size != 0)
-            return ms_fail(err, MS_E_FORMAT,
-                           "%s: no tensors but the data section holds %llu bytes", st->what,
-                           (unsigned long long)st->data_size);
+            return ms_fail(err, MS_E_FORMAT, "%s: no tensors but the data section holds %llu bytes",
+                           st->what, (unsigned long long)st->data_size);
         return MS_OK;
     }
     const ms_tensor_info **order = malloc(st->ntensors * sizeof *order);
@@ -450,8 +399,7 @@ static ms_status check_spans(ms_safetensors *st, ms_error *err)
                     "%s: last tensor '%s' ends at %llu, not at end of data %llu "
                     "(%llu unclaimed bytes)",
                     st->what, prev->name, (unsigned long long)pos,
-                    (unsigned long long)st->data_size,
-                    (unsigned long long)(st->data_size - pos));
+                    (unsigned long long)st->data_size, (unsigned long long)(st->data_size - pos));
     free(order);
     return s;
 }
@@ -540,8 +488,7 @@ static ms_status validate(ms_safetensors *st, ms_error *err)
         return ms_fail(err, MS_E_FORMAT,
                        "%s: header length %llu runs past end of file (%llu bytes after the "
                        "length field)",
-                       st->what, (unsigned long long)n,
-                       (unsigned long long)(st->file_size - 8));
+                       st->what, (unsigned long long)n, (unsigned long long)(st->file_size - 8));
     st->header_len = n;
     st->data = st->base + 8 + n;
     st->data_size = st->file_size - 8 - n;
@@ -561,8 +508,8 @@ static ms_safetensors *st_new(const char *what)
     return st;
 }
 
-ms_status ms_safetensors_open_memory(const void *buf, size_t len, const char *what,
-                                     ms_safetensors **out, ms_error *err)
+static ms_status open_memory(const void *buf, size_t len, const char *what, ms_safetensors **out,
+                             ms_error *err)
 {
     if (out == NULL)
         return ms_fail(err, MS_E_USAGE, "ms_safetensors_open_memory: out is NULL");
@@ -583,7 +530,7 @@ ms_status ms_safetensors_open_memory(const void *buf, size_t len, const char *wh
     return MS_OK;
 }
 
-ms_status ms_safetensors_open(const char *path, ms_safetensors **out, ms_error *err)
+static ms_status open_path(const char *path, ms_safetensors **out, ms_error *err)
 {
     if (out == NULL || path == NULL)
         return ms_fail(err, MS_E_USAGE, "ms_safetensors_open: NULL argument");
@@ -635,6 +582,17 @@ ms_status ms_safetensors_open(const char *path, ms_safetensors **out, ms_error *
     }
     *out = st;
     return MS_OK;
+}
+
+ms_status ms_safetensors_open_memory(const void *buf, size_t len, const char *what,
+                                     ms_safetensors **out, ms_error *err)
+{
+    return open_memory(buf, len, what, out, err);
+}
+
+ms_status ms_safetensors_open(const char *path, ms_safetensors **out, ms_error *err)
+{
+    return open_path(path, out, err);
 }
 
 void ms_safetensors_close(ms_safetensors *st)
@@ -753,9 +711,9 @@ typedef struct st_wentry {
 struct ms_st_writer {
     st_wentry **ents; /* sorted by name; pointers keep insertion cheap */
     size_t n, cap;
-    st_meta *meta;    /* sorted by key */
+    st_meta *meta; /* sorted by key */
     size_t nmeta, metacap;
-    uint64_t total;   /* data bytes so far */
+    uint64_t total; /* data bytes so far */
 };
 
 ms_status ms_st_writer_new(ms_st_writer **out, ms_error *err)
@@ -805,19 +763,19 @@ static size_t writer_find(const ms_st_writer *w, const char *name, int *found)
     return lo;
 }
 
-ms_status ms_st_writer_add(ms_st_writer *w, const char *name, ms_dtype dtype, size_t ndim,
-                           const uint64_t *shape, const void *data, ms_error *err)
+static ms_status writer_add(ms_st_writer *w, const char *name, ms_dtype dtype, size_t ndim,
+                            const uint64_t *shape, const void *data, ms_error *err)
 {
     if (w == NULL || name == NULL)
         return ms_fail(err, MS_E_USAGE, "safetensors writer: NULL argument");
     if (strcmp(name, METADATA_KEY) == 0)
         return ms_fail(err, MS_E_USAGE,
                        "safetensors writer: tensor name '" METADATA_KEY "' is reserved");
-    if (!utf8_valid(name))
+    if (!ms_utf8_valid(name))
         return ms_fail(err, MS_E_USAGE, "safetensors writer: tensor name is not valid UTF-8");
     if (ms_dtype_name(dtype) == NULL)
-        return ms_fail(err, MS_E_USAGE, "safetensors writer: tensor '%s': invalid dtype %d",
-                       name, (int)dtype);
+        return ms_fail(err, MS_E_USAGE, "safetensors writer: tensor '%s': invalid dtype %d", name,
+                       (int)dtype);
     if (ndim > MS_SAFETENSORS_MAX_DIMS)
         return ms_fail(err, MS_E_LIMIT,
                        "safetensors writer: tensor '%s': %zu dimensions exceed limit %d", name,
@@ -868,12 +826,18 @@ ms_status ms_st_writer_add(ms_st_writer *w, const char *name, ms_dtype dtype, si
     return MS_OK;
 }
 
+ms_status ms_st_writer_add(ms_st_writer *w, const char *name, ms_dtype dtype, size_t ndim,
+                           const uint64_t *shape, const void *data, ms_error *err)
+{
+    return writer_add(w, name, dtype, ndim, shape, data, err);
+}
+
 ms_status ms_st_writer_set_metadata(ms_st_writer *w, const char *key, const char *value,
                                     ms_error *err)
 {
     if (w == NULL || key == NULL || value == NULL)
         return ms_fail(err, MS_E_USAGE, "safetensors writer: NULL argument");
-    if (!utf8_valid(key) || !utf8_valid(value))
+    if (!ms_utf8_valid(key) || !ms_utf8_valid(value))
         return ms_fail(err, MS_E_USAGE,
                        "safetensors writer: metadata key or value is not valid UTF-8");
     size_t lo = 0, hi = w->nmeta;
@@ -1013,7 +977,7 @@ static void fsync_parent(const char *path)
     free(dir);
 }
 
-ms_status ms_st_writer_write(ms_st_writer *w, const char *path, ms_error *err)
+static ms_status writer_write(ms_st_writer *w, const char *path, ms_error *err)
 {
     if (w == NULL || path == NULL)
         return ms_fail(err, MS_E_USAGE, "safetensors writer: NULL argument");
@@ -1056,8 +1020,8 @@ ms_status ms_st_writer_write(ms_st_writer *w, const char *path, ms_error *err)
             break;
     }
     if (fd < 0) {
-        ms_status s = ms_fail(err, MS_E_IO, "%s: cannot create temporary file: %s", path,
-                              strerror(errno));
+        ms_status s =
+            ms_fail(err, MS_E_IO, "%s: cannot create temporary file: %s", path, strerror(errno));
         free(head);
         free(tmp);
         return s;
@@ -1093,4 +1057,9 @@ ms_status ms_st_writer_write(ms_st_writer *w, const char *path, ms_error *err)
     free(head);
     free(tmp);
     return s;
+}
+
+ms_status ms_st_writer_write(ms_st_writer *w, const char *path, ms_error *err)
+{
+    return writer_write(w, path, err);
 }

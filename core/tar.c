@@ -203,6 +203,21 @@ ms_status ms_tar_reader_open(const char *path, ms_tar_reader **out, ms_error *er
         ms_tar_reader_free(r);
         return ms_fail(err, MS_E_IO, "%s: not a regular file", path);
     }
+    if (sb.st_size == 0) {
+        ms_tar_reader_free(r);
+        return ms_fail(err, MS_E_FORMAT, "%s: empty file, not a bundle", path);
+    }
+    unsigned char magic[2] = {0, 0};
+    FILE *f = fopen(path, "rb");
+    if (f != NULL) {
+        size_t got = fread(magic, 1, 2, f);
+        fclose(f);
+        if (got == 2 && magic[0] == 0x1f && magic[1] == 0x8b) {
+            ms_tar_reader_free(r);
+            return ms_fail(err, MS_E_FORMAT,
+                           "%s: gzip-compressed; a bundle is an uncompressed tar archive", path);
+        }
+    }
     r->a = archive_read_new();
     if (r->a == NULL) {
         ms_tar_reader_free(r);
@@ -210,7 +225,9 @@ ms_status ms_tar_reader_open(const char *path, ms_tar_reader **out, ms_error *er
     }
     archive_read_support_format_tar(r->a);
     if (archive_read_open_filename(r->a, path, 1 << 20) != ARCHIVE_OK) {
-        ms_status st = archive_fail(err, r->a, MS_E_FORMAT, path);
+        const char *msg = archive_error_string(r->a);
+        ms_status st = ms_fail(err, MS_E_FORMAT, "%s: not a tar archive (%s)", path,
+                               msg != NULL ? msg : "unreadable");
         ms_tar_reader_free(r);
         return st;
     }
@@ -227,8 +244,14 @@ ms_status ms_tar_reader_next(ms_tar_reader *r, ms_tar_entry *e, int *done, ms_er
         *done = 1;
         return MS_OK;
     }
-    if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN)
-        return archive_fail(err, r->a, MS_E_FORMAT, r->path);
+    if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN) {
+        const char *msg = archive_error_string(r->a);
+        if (msg == NULL)
+            msg = "archive error";
+        if (strstr(msg, "Truncated") != NULL)
+            return ms_fail(err, MS_E_FORMAT, "%s: truncated archive (%s)", r->path, msg);
+        return ms_fail(err, MS_E_FORMAT, "%s: not a tar archive (%s)", r->path, msg);
+    }
     memset(e, 0, sizeof *e);
     e->name = archive_entry_pathname(ae);
     if (e->name == NULL)
@@ -260,9 +283,38 @@ ms_status ms_tar_reader_read(ms_tar_reader *r, void *buf, size_t cap, size_t *go
     la_ssize_t n = archive_read_data(r->a, buf, cap);
     if (n < 0) {
         *got = 0;
-        return archive_fail(err, r->a, MS_E_FORMAT, r->path);
+        const char *msg = archive_error_string(r->a);
+        return ms_fail(err, MS_E_FORMAT, "%s: truncated or corrupt archive (%s)", r->path,
+                       msg != NULL ? msg : "read error");
     }
     *got = (size_t)n;
+    return MS_OK;
+}
+
+ms_status ms_tar_reader_block(ms_tar_reader *r, const void **data, size_t *len, ms_error *err)
+{
+    la_int64_t offset = 0;
+    int rc = archive_read_data_block(r->a, data, len, &offset);
+    if (rc == ARCHIVE_EOF) {
+        *len = 0;
+        return MS_OK;
+    }
+    if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN) {
+        *len = 0;
+        const char *msg = archive_error_string(r->a);
+        return ms_fail(err, MS_E_FORMAT, "%s: truncated or corrupt archive (%s)", r->path,
+                       msg != NULL ? msg : "read error");
+    }
+    return MS_OK;
+}
+
+ms_status ms_tar_reader_skip(ms_tar_reader *r, ms_error *err)
+{
+    if (archive_read_data_skip(r->a) != ARCHIVE_OK) {
+        const char *msg = archive_error_string(r->a);
+        return ms_fail(err, MS_E_FORMAT, "%s: truncated or corrupt archive (%s)", r->path,
+                       msg != NULL ? msg : "read error");
+    }
     return MS_OK;
 }
 

@@ -59,6 +59,13 @@ ms_status ms_tar_reader_next(ms_tar_reader *r, ms_tar_entry *e, int *done, ms_er
 /* Read up to cap bytes of the current entry's data; *got == 0 at its end. */
 ms_status ms_tar_reader_read(ms_tar_reader *r, void *buf, size_t cap, size_t *got,
                              ms_error *err);
+/*
+ * Next block of the current entry's data without copying: *data points into
+ * libarchive's buffer until the next call; *len == 0 at the entry's end.
+ */
+ms_status ms_tar_reader_block(ms_tar_reader *r, const void **data, size_t *len, ms_error *err);
+/* Skip the rest of the current entry (seeks when the file allows). */
+ms_status ms_tar_reader_skip(ms_tar_reader *r, ms_error *err);
 void ms_tar_reader_free(ms_tar_reader *r);
 
 #endif

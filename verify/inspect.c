@@ -6,6 +6,7 @@
 
 #include "core/error_internal.h"
 #include "core/json.h"
+#include "core/text.h"
 #include "verify/view.h"
 
 static const char *kind_of(const char *media_type)
@@ -115,21 +116,21 @@ static char *render_text(const ms_view *v, const char *path, char **problems, si
     char *b = NULL;
     size_t n = 0;
     int bad = 0;
-    bad |= appendf(&b, &n, "bundle:      %s\n", path);
-    bad |= appendf(&b, &n, "name:        %s\n", v->name ? v->name : "(unknown)");
-    bad |= appendf(&b, &n, "version:     %s\n", v->version ? v->version : "(unknown)");
-    bad |= appendf(&b, &n, "format:      %s\n", v->format_version ? v->format_version : "?");
+    bad |= appendf(&b, &n, "bundle:      %s\n", ms_text_clean(path));
+    bad |= appendf(&b, &n, "name:        %s\n", v->name ? ms_text_clean(v->name) : "(unknown)");
+    bad |= appendf(&b, &n, "version:     %s\n", v->version ? ms_text_clean(v->version) : "(unknown)");
+    bad |= appendf(&b, &n, "format:      %s\n", v->format_version ? ms_text_clean(v->format_version) : "?");
     if (v->manifest_hex[0])
         bad |= appendf(&b, &n, "manifest:    sha256:%s\n", v->manifest_hex);
     if (v->license)
-        bad |= appendf(&b, &n, "license:     %s\n", v->license);
+        bad |= appendf(&b, &n, "license:     %s\n", ms_text_clean(v->license));
     if (v->description)
-        bad |= appendf(&b, &n, "description: %s\n", v->description);
+        bad |= appendf(&b, &n, "description: %s\n", ms_text_clean(v->description));
     bad |= appendf(&b, &n, "files:       %zu\n", v->file_count);
     for (size_t i = 0; i < v->file_count; i++)
         bad |= appendf(&b, &n, "  %-8s %12llu  sha256:%s  %s\n", kind_of(v->files[i].media_type),
                        (unsigned long long)v->files[i].size, v->files[i].hex,
-                       v->files[i].filepath);
+                       ms_text_clean(v->files[i].filepath));
     size_t sigs = 0;
     for (size_t i = 0; i < v->envelope_count; i++)
         sigs += v->envelopes[i].env != NULL ? v->envelopes[i].env->signature_count : 0;
@@ -138,14 +139,15 @@ static char *render_text(const ms_view *v, const char *path, char **problems, si
     for (size_t i = 0; i < v->envelope_count; i++) {
         const ms_view_envelope *e = &v->envelopes[i];
         for (size_t s = 0; e->env != NULL && s < e->env->signature_count; s++)
-            bad |= appendf(&b, &n, "  %s keyid %s\n", e->algorithm ? e->algorithm : "?",
-                           e->env->signatures[s].keyid[0] ? e->env->signatures[s].keyid
-                                                          : "(none)");
+            bad |= appendf(&b, &n, "  %s keyid %s\n", e->algorithm ? ms_text_clean(e->algorithm) : "?",
+                           e->env->signatures[s].keyid[0]
+                               ? ms_text_clean(e->env->signatures[s].keyid)
+                               : "(none)");
     }
     if (np > 0) {
         bad |= appendf(&b, &n, "problems:    %zu (run verify for a full check)\n", np);
         for (size_t i = 0; i < np; i++)
-            bad |= appendf(&b, &n, "  %s\n", problems[i]);
+            bad |= appendf(&b, &n, "  %s\n", ms_text_clean(problems[i]));
     }
     if (bad) {
         free(b);

@@ -6,6 +6,7 @@
 #include <cjson/cJSON.h>
 
 #include "core/json.h"
+#include "core/text.h"
 #include "verify/report.h"
 
 typedef struct check {
@@ -42,7 +43,7 @@ static char *dup_or_null(const char *s)
 ms_report *ms_report_new(const char *bundle_path)
 {
     ms_report *r = calloc(1, sizeof *r);
-    if (r != NULL && (r->bundle = strdup(bundle_path)) == NULL) {
+    if (r != NULL && (r->bundle = dup_or_null(bundle_path)) == NULL) {
         free(r);
         return NULL;
     }
@@ -138,7 +139,7 @@ void ms_report_set_error(ms_report *r, const char *message)
     if (r == NULL)
         return;
     free(r->error);
-    r->error = strdup(message);
+    r->error = dup_or_null(message);
 }
 
 size_t ms_report_failures(const ms_report *r)
@@ -267,22 +268,23 @@ static void sb_printf(sbuf *b, const char *fmt, ...)
 static char *render_text(const ms_report *r)
 {
     sbuf b = {0};
-    sb_printf(&b, "bundle:    %s\n", r->bundle);
+    sb_printf(&b, "bundle:    %s\n", ms_text_clean(r->bundle));
     if (r->name != NULL)
-        sb_printf(&b, "model:     %s %s\n", r->name, r->version != NULL ? r->version : "?");
+        sb_printf(&b, "model:     %s %s\n", ms_text_clean(r->name),
+                  r->version != NULL ? ms_text_clean(r->version) : "?");
     if (r->manifest_digest != NULL)
-        sb_printf(&b, "manifest:  %s\n", r->manifest_digest);
+        sb_printf(&b, "manifest:  %s\n", ms_text_clean(r->manifest_digest));
     for (size_t i = 0; i < r->sig_count; i++) {
         const sigverdict *s = &r->sigs[i];
-        sb_printf(&b, "signature: %s %s: %s%s%s\n", s->algorithm ? s->algorithm : "?",
-                  s->keyid[0] ? s->keyid : "(no keyid)", s->verdict, s->detail ? " - " : "",
-                  s->detail ? s->detail : "");
+        sb_printf(&b, "signature: %s %s: %s%s%s\n", s->algorithm ? ms_text_clean(s->algorithm) : "?",
+                  s->keyid[0] ? ms_text_clean(s->keyid) : "(no keyid)", s->verdict,
+                  s->detail ? " - " : "", s->detail ? ms_text_clean(s->detail) : "");
     }
     for (size_t i = 0; i < r->check_count; i++)
         sb_printf(&b, "%-5s %s: %s\n", r->checks[i].ok ? "ok" : "FAIL", r->checks[i].name,
-                  r->checks[i].detail);
+                  ms_text_clean(r->checks[i].detail));
     if (r->error != NULL)
-        sb_printf(&b, "could not check: %s\n", r->error);
+        sb_printf(&b, "could not check: %s\n", ms_text_clean(r->error));
     size_t f = ms_report_failures(r);
     if (r->error != NULL)
         sb_printf(&b, "result: ERROR (bundle could not be fully checked)\n");

@@ -15,8 +15,17 @@
  *   - element count x dtype size (overflow-checked) != end - begin;
  *   - spans that, sorted, do not start at 0, leave a gap, overlap, or do not
  *     end exactly at the end of the file;
- *   - __metadata__ that is not an object of strings.
- * Only the header is read at open time; tensor bytes are paged in on use.
+ *   - __metadata__ that is not an object of strings;
+ *   - what JSON forbids but cJSON lets through: raw control bytes,
+ *     ill-formed UTF-8, numbers such as 1.0, 1e2, 01 or -0; and \u0000
+ *     escapes, which C strings would silently truncate.
+ * Tensor entries must hold exactly dtype, shape and data_offsets.  Spaces
+ * may pad the header; "{}" over an empty data section is a valid file with
+ * no tensors, and zero-sized tensors (begin == end) are allowed where they
+ * fit the chain of spans.  Names quoted in error messages are escaped
+ * (\xNN) so that a hostile file cannot put control sequences on a terminal.
+ * Only the header is read at open time; tensor bytes are paged in on use
+ * (a file truncated by someone else while mapped raises SIGBUS on access).
  */
 #ifndef MODELSEAL_SAFETENSORS_H
 #define MODELSEAL_SAFETENSORS_H
@@ -105,7 +114,13 @@ const char *ms_safetensors_metadata_get(const ms_safetensors *st, const char *ke
  * section packed without gaps; the header JSON is padded with spaces to a
  * multiple of 8 bytes.  Data pointers are borrowed until ms_st_writer_write()
  * returns.  The file is written to a temporary name beside path and renamed
- * into place, so a failure never leaves a partial file at path.
+ * into place, so a failure never leaves a partial file at path.  The same
+ * tensors and metadata always give the same bytes, whatever the order of
+ * the calls.  ms_st_writer_add() refuses (MS_E_USAGE) a repeated name, the
+ * name "__metadata__", names that are not UTF-8, a NULL shape or data for a
+ * non-empty tensor; and (MS_E_LIMIT) more than MS_SAFETENSORS_MAX_DIMS
+ * dimensions or sizes past 2^53 bytes.  Setting a metadata key again
+ * replaces its value.
  */
 typedef struct ms_st_writer ms_st_writer;
 

@@ -102,14 +102,14 @@ static ms_status open_model(const char *path, ms_model **m, ms_error *err)
     return s;
 }
 
-#define REFUSE_MODEL(path, status, fragment)                                               \
-    do {                                                                                   \
-        ms_model *m_ = NULL;                                                               \
-        ms_error e_;                                                                       \
-        CHECK_INT(open_model((path), &m_, &e_), (status));                                 \
-        CHECK_INT(e_.status, (status));                                                    \
-        CHECK_CONTAINS(e_.message, (fragment));                                            \
-        ms_model_close(m_);                                                                \
+#define REFUSE_MODEL(path, want, fragment)                                                         \
+    do {                                                                                           \
+        ms_model *m_ = NULL;                                                                       \
+        ms_error e_;                                                                               \
+        CHECK_INT(open_model((path), &m_, &e_), (want));                                           \
+        CHECK_INT(e_.status, (want));                                                              \
+        CHECK_CONTAINS(e_.message, (fragment));                                                    \
+        ms_model_close(m_);                                                                        \
     } while (0)
 
 static ms_model *accept_model(const char *path)
@@ -150,7 +150,8 @@ static void test_single_file(void)
     REFUSE_MODEL(at("absent.safetensors"), MS_E_IO, "absent.safetensors: cannot stat");
     /* A broken single file is refused by the reader, naming it. */
     put_bytes("broken.safetensors", "\x02\0\0\0\0\0\0\0{}x", 11);
-    REFUSE_MODEL(at("broken.safetensors"), MS_E_FORMAT, "broken.safetensors: header length 2");
+    REFUSE_MODEL(at("broken.safetensors"), MS_E_FORMAT,
+                 "broken.safetensors: no tensors but the data section holds 1 bytes");
     put_text("short.safetensors", "abc");
     REFUSE_MODEL(at("short.safetensors"), MS_E_FORMAT, "short.safetensors: file is 3 bytes");
 }
@@ -260,6 +261,12 @@ static void test_unknown_files(void)
     put_text("README", "x");
     REFUSE_MODEL(cur, MS_E_UNSUPPORTED, "README: unknown file kind");
 
+    /* A hostile file name is shown escaped. */
+    model_dir("unknown_escape");
+    put_st("model.safetensors", "w");
+    put_text("evil\x1b[2J.bin", "x");
+    REFUSE_MODEL(cur, MS_E_UNSUPPORTED, "unknown_escape/evil\\x1b[2J.bin: unknown file kind");
+
     model_dir("fifo");
     put_st("model.safetensors", "w");
     CHECK_INT(mkfifo(at("pipe.json"), 0600), 0);
@@ -323,11 +330,11 @@ static void test_duplicates_without_index(void)
     REFUSE_MODEL(cur, MS_E_FORMAT, "tensor 'conv_in.weight' appears in both ");
 }
 
-#define INDEX_OK                                                                           \
-    "{\"metadata\":{\"total_size\":16},\"weight_map\":{"                                   \
-    "\"a\":\"model-00001-of-00002.safetensors\","                                          \
-    "\"b\":\"model-00001-of-00002.safetensors\","                                          \
-    "\"c\":\"model-00002-of-00002.safetensors\","                                          \
+#define INDEX_OK                                                                                   \
+    "{\"metadata\":{\"total_size\":16},\"weight_map\":{"                                           \
+    "\"a\":\"model-00001-of-00002.safetensors\","                                                  \
+    "\"b\":\"model-00001-of-00002.safetensors\","                                                  \
+    "\"c\":\"model-00002-of-00002.safetensors\","                                                  \
     "\"d\":\"model-00002-of-00002.safetensors\"}}"
 
 static void make_sharded(const char *name, const char *index)
@@ -366,12 +373,11 @@ static void test_sharded_valid(void)
     CHECK_INT(ms_model_is_sharded(m), 1);
     ms_model_close(m);
 
-    make_sharded("sharded_nometa",
-                 "{\"weight_map\":{"
-                 "\"a\":\"model-00001-of-00002.safetensors\","
-                 "\"b\":\"model-00001-of-00002.safetensors\","
-                 "\"c\":\"model-00002-of-00002.safetensors\","
-                 "\"d\":\"model-00002-of-00002.safetensors\"}}");
+    make_sharded("sharded_nometa", "{\"weight_map\":{"
+                                   "\"a\":\"model-00001-of-00002.safetensors\","
+                                   "\"b\":\"model-00001-of-00002.safetensors\","
+                                   "\"c\":\"model-00002-of-00002.safetensors\","
+                                   "\"d\":\"model-00002-of-00002.safetensors\"}}");
     m = accept_model(cur);
     CHECK_INT(ms_model_is_sharded(m), 1);
     ms_model_close(m);

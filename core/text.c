@@ -1,0 +1,117 @@
+/* UTF-8 checks and the message sanitizer every error goes through. */
+#include <stdio.h>
+#include <string.h>
+
+#include "core/text.h"
+
+/* Length of the well-formed UTF-8 sequence at s (n bytes available), 0 if ill-formed. */
+size_t ms_utf8_seq_len(const unsigned char *s, size_t n)
+{
+    unsigned char c = s[0];
+    if (c < 0x80)
+        return 1;
+    size_t len;
+    unsigned char lo = 0x80, hi = 0xbf;
+    if (c >= 0xc2 && c <= 0xdf) {
+        len = 2;
+    } else if (c >= 0xe0 && c <= 0xef) {
+        len = 3;
+        if (c == 0xe0)
+            lo = 0xa0; /* overlong */
+        else if (c == 0xed)
+            hi = 0x9f; /* UTF-16 surrogates */
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        len = 4;
+        if (c == 0xf0)
+            lo = 0x90; /* overlong */
+        else if (c == 0xf4)
+            hi = 0x8f; /* above U+10FFFF */
+    } else {
+        return 0;
+    }
+    if (n < len)
+        return 0;
+    if (s[1] < lo || s[1] > hi)
+        return 0;
+    for (size_t i = 2; i < len; i++)
+        if (s[i] < 0x80 || s[i] > 0xbf)
+            return 0;
+    return len;
+}
+
+int ms_utf8_valid(const char *str)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    size_t n = strlen(str);
+    for (size_t i = 0; i < n;) {
+        size_t l = ms_utf8_seq_len(s + i, n - i);
+        if (l == 0)
+            return 0;
+        i += l;
+    }
+    return 1;
+}
+
+/*
+ * Messages quote names taken from the file (tensor names, keys, paths), and
+ * callers show messages on terminals.  A name such as "\u001b[2J" decodes
+ * to a raw escape sequence, so control bytes, ill-formed UTF-8, C1 controls
+ * and bidirectional overrides are rewritten as \xNN or \uNNNN text.
+ */
+
+static int unsafe_codepoint(uint32_t cp)
+{
+    return (cp >= 0x80 && cp <= 0x9f) || cp == 0x200e || cp == 0x200f ||
+           (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
+}
+
+void ms_text_sanitize(char *msg, size_t cap)
+{
+    char out[MS_ERROR_MESSAGE_MAX];
+    if (cap > sizeof out)
+        cap = sizeof out;
+    const unsigned char *in = (const unsigned char *)msg;
+    size_t n = strnlen(msg, cap), o = 0;
+    for (size_t i = 0; i < n;) {
+        char piece[16];
+        size_t plen;
+        size_t l = ms_utf8_seq_len(in + i, n - i);
+        if (l == 0 || in[i] < 0x20 || in[i] == 0x7f) {
+            plen = (size_t)snprintf(piece, sizeof piece, "\\x%02x", in[i]);
+            l = 1;
+        } else if (l > 1) {
+            uint32_t cp = in[i] & (0xff >> (l + 1));
+            for (size_t k = 1; k < l; k++)
+                cp = (cp << 6) | (in[i + k] & 0x3f);
+            if (unsafe_codepoint(cp)) {
+                plen = (size_t)snprintf(piece, sizeof piece, "\\u%04x", (unsigned)cp);
+            } else {
+                memcpy(piece, in + i, l);
+                plen = l;
+            }
+        } else {
+            piece[0] = (char)in[i];
+            plen = 1;
+        }
+        if (o + plen >= cap)
+            break; /* truncate on a character boundary */
+        memcpy(out + o, piece, plen);
+        o += plen;
+        i += l;
+    }
+    out[o] = '\0';
+    memcpy(msg, out, o + 1);
+}
+
+
+const char *ms_text_clean(const char *s)
+{
+    static __thread char bufs[4][MS_ERROR_MESSAGE_MAX];
+    static __thread unsigned next;
+    if (s == NULL)
+        return NULL;
+    char *b = bufs[next++ % 4];
+    snprintf(b, MS_ERROR_MESSAGE_MAX, "%s", s);
+    ms_text_sanitize(b, MS_ERROR_MESSAGE_MAX);
+    return b;
+}

@@ -1,0 +1,31 @@
+/* UTF-8 helpers and message sanitizing. */
+#ifndef MS_CORE_TEXT_H
+#define MS_CORE_TEXT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "modelseal/error.h"
+
+/* Length of the well-formed UTF-8 sequence at s (n bytes available), 0 if ill-formed. */
+size_t ms_utf8_seq_len(const unsigned char *s, size_t n);
+/* 1 if the NUL-terminated string is well-formed UTF-8. */
+int ms_utf8_valid(const char *s);
+/*
+ * Rewrite msg (NUL-terminated, cap bytes of room) so it can be shown on a
+ * terminal: control bytes, ill-formed UTF-8, C1 controls and bidirectional
+ * overrides become \xNN or \uNNNN text.  Names quoted in messages come
+ * from untrusted files, and a name like "\u001b[2J" must not reach a
+ * terminal as an escape sequence.
+ */
+void ms_text_sanitize(char *msg, size_t cap);
+
+/*
+ * A sanitized copy of s for printing text output built from untrusted
+ * documents (JSON output escapes instead).  The copy lives in one of four
+ * thread-local buffers, so up to four results may be used at once; long
+ * strings are cut at MS_ERROR_MESSAGE_MAX bytes.  NULL gives NULL.
+ */
+const char *ms_text_clean(const char *s);
+
+#endif

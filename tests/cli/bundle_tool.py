@@ -1,0 +1,340 @@
+#!/usr/bin/python3
+"""Test helper for modelseal bundles: builds models, tampers with bundles,
+forges re-signed bundles and crafts hostile archives.
+
+It reads and writes the bundle format (docs/bundle-format.md) with Python's
+own tar, JSON, hashlib and the `cryptography` package: an implementation
+independent of modelseal's C code, so a bundle it forges and signs is also an
+interoperability check of the specification.
+"""
+import base64
+import hashlib
+import io
+import json
+import os
+import struct
+import sys
+import tarfile
+
+MT_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
+AT_MODEL = "application/vnd.cncf.model.manifest.v1+json"
+AT_SIG = "application/vnd.modelseal.signature.v1+json"
+MT_WEIGHT = "application/vnd.cncf.model.weight.v1.raw"
+MT_WCONFIG = "application/vnd.cncf.model.weight.config.v1.raw"
+MT_DOC = "application/vnd.cncf.model.doc.v1.raw"
+MT_METADATA = "application/vnd.modelseal.metadata.v1+json"
+MT_DSSE = "application/vnd.dsse.envelope.v1+json"
+
+
+def sha(b):
+    return hashlib.sha256(b).hexdigest()
+
+
+def dumps(obj):
+    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def safetensors(tensors, metadata=None):
+    """tensors: list of (name, dtype, shape, bytes), written in name order."""
+    header = {}
+    if metadata:
+        header["__metadata__"] = metadata
+    off = 0
+    data = b""
+    for name, dtype, shape, raw in sorted(tensors):
+        header[name] = {"dtype": dtype, "shape": shape, "data_offsets": [off, off + len(raw)]}
+        off += len(raw)
+        data += raw
+    hb = json.dumps(header, separators=(",", ":")).encode()
+    hb += b" " * ((8 - len(hb) % 8) % 8)
+    return struct.pack("<Q", len(hb)) + hb + data
+
+
+def make_model(d):
+    os.makedirs(d, exist_ok=True)
+    w1 = struct.pack("<12f", *[i * 0.25 - 1.0 for i in range(12)])
+    b1 = struct.pack("<3f", 0.5, -0.5, 0.0)
+    with open(os.path.join(d, "model.safetensors"), "wb") as f:
+        f.write(safetensors([("fc.weight", "F32", [3, 4], w1), ("fc.bias", "F32", [3], b1)],
+                            {"format": "pt"}))
+    with open(os.path.join(d, "config.json"), "w") as f:
+        json.dump({"architectures": ["Tiny"], "hidden_size": 4}, f)
+    with open(os.path.join(d, "tokenizer.json"), "w") as f:
+        json.dump({"version": "1.0", "vocab": {"a": 0, "b": 1}}, f)
+    with open(os.path.join(d, "README.md"), "w") as f:
+        f.write("# tiny\n\nA tiny model for tests.\n")
+
+
+class Bundle:
+    def __init__(self, path):
+        self.entries = []  # [name, bytes, TarInfo]
+        with tarfile.open(path, "r:") as t:
+            for m in t.getmembers():
+                data = t.extractfile(m).read() if m.isfile() else b""
+                self.entries.append([m.name, data, m])
+
+    def get(self, name):
+        for e in self.entries:
+            if e[0] == name:
+                return e[1]
+        raise KeyError(name)
+
+    def blob(self, hexd):
+        return self.get("blobs/sha256/" + hexd)
+
+    def index(self):
+        return json.loads(self.get("index.json"))
+
+    def manifest_desc(self, artifact):
+        for d in self.index()["manifests"]:
+            if d.get("artifactType") == artifact:
+                return d
+        raise KeyError(artifact)
+
+    def doc(self, desc):
+        return json.loads(self.blob(desc["digest"][7:]))
+
+    def put_blob(self, data):
+        h = sha(data)
+        name = "blobs/sha256/" + h
+        if not any(e[0] == name for e in self.entries):
+            self.entries.append([name, data, None])
+        return h
+
+    def drop(self, name):
+        self.entries = [e for e in self.entries if e[0] != name]
+
+    def set_entry(self, name, data):
+        for e in self.entries:
+            if e[0] == name:
+                e[1] = data
+                return
+        self.entries.append([name, data, None])
+
+    def write(self, path, extra=()):
+        with tarfile.open(path, "w:", format=tarfile.USTAR_FORMAT) as t:
+            for name, data, _ in list(self.entries) + list(extra):
+                ti = tarfile.TarInfo(name)
+                ti.size = len(data)
+                ti.mode = 0o644
+                t.addfile(ti, io.BytesIO(data))
+
+    def gc(self):
+        """Drop blobs no longer referenced (after rewrites)."""
+        refs = set()
+        for d in self.index()["manifests"]:
+            h = d["digest"][7:]
+            refs.add(h)
+            m = json.loads(self.blob(h))
+            refs.add(m["config"]["digest"][7:])
+            for l in m.get("layers", []):
+                refs.add(l["digest"][7:])
+        self.entries = [e for e in self.entries
+                        if not e[0].startswith("blobs/sha256/") or e[0][13:] in refs]
+
+
+def descriptor(mt, data, artifact=None, annotations=None):
+    d = {"mediaType": mt}
+    if artifact:
+        d["artifactType"] = artifact
+    d["digest"] = "sha256:" + sha(data)
+    d["size"] = len(data)
+    if annotations:
+        d["annotations"] = annotations
+    return d
+
+
+def load_seed(keyfile):
+    fields = {}
+    for line in open(keyfile).read().splitlines()[1:]:
+        k, v = line.split(": ", 1)
+        fields[k] = v
+    return base64.b64decode(fields["key"]), fields["keyid"]
+
+
+def pae(ptype, body):
+    t = ptype.encode()
+    return b"DSSEv1 %d %s %d %s" % (len(t), t, len(body), body)
+
+
+def sign_statement(statement, keyfile):
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    seed, keyid = load_seed(keyfile)
+    sk = Ed25519PrivateKey.from_private_bytes(seed)
+    ptype = "application/vnd.in-toto+json"
+    sig = sk.sign(pae(ptype, statement))
+    env = {"payloadType": ptype, "payload": base64.b64encode(statement).decode(),
+           "signatures": [{"keyid": keyid, "sig": base64.b64encode(sig).decode()}]}
+    return dumps(env), keyid
+
+
+def rebuild(b, manifest, keyfile=None, statement_edit=None, envelope=None):
+    """Store a new model manifest; rewrite the signature manifest and index to match.
+    With keyfile, also write and sign a statement for the new manifest."""
+    mbytes = dumps(manifest)
+    mh = b.put_blob(mbytes)
+    sd = b.manifest_desc(AT_SIG)
+    sm = b.doc(sd)
+    if keyfile:
+        md = b.doc(b.manifest_desc(AT_MODEL))
+        env_old = json.loads(b.blob(sm["layers"][0]["digest"][7:]))
+        st = json.loads(base64.b64decode(env_old["payload"]))
+        st["subject"][0]["digest"]["sha256"] = mh
+        files = [l for l in manifest["layers"] if "annotations" in l]
+        st["subject"] = [st["subject"][0]] + [
+            {"name": l["annotations"]["org.cncf.model.filepath"],
+             "digest": {"sha256": l["digest"][7:]}} for l in files]
+        if statement_edit:
+            statement_edit(st)
+        envelope, _ = sign_statement(dumps(st), keyfile)
+    if envelope is not None:
+        eh = b.put_blob(envelope)
+        sm["layers"][0]["digest"] = "sha256:" + eh
+        sm["layers"][0]["size"] = len(envelope)
+    sm["subject"] = descriptor(MT_MANIFEST, mbytes, AT_MODEL)
+    smbytes = dumps(sm)
+    b.put_blob(smbytes)
+    idx = b.index()
+    for d in idx["manifests"]:
+        if d.get("artifactType") == AT_MODEL:
+            d["digest"], d["size"] = "sha256:" + mh, len(mbytes)
+        else:
+            d["digest"], d["size"] = "sha256:" + sha(smbytes), len(smbytes)
+    b.set_entry("index.json", dumps(idx))
+    b.gc()
+
+
+def flip(data, at=None):
+    data = bytearray(data)
+    i = len(data) // 2 if at is None else at
+    data[i] ^= 0x01
+    return bytes(data)
+
+
+def tamper(src, out, case, other=None, key=None):
+    b = Bundle(src)
+    md = b.manifest_desc(AT_MODEL)
+    m = b.doc(md)
+    sm = b.doc(b.manifest_desc(AT_SIG))
+    layer = {l["mediaType"]: l["digest"][7:] for l in m["layers"]}
+
+    def flip_blob(h):
+        b.set_entry("blobs/sha256/" + h, flip(b.blob(h)))
+
+    if case == "weights":
+        flip_blob(layer[MT_WEIGHT])
+    elif case == "config-file":
+        flip_blob(layer[MT_WCONFIG])
+    elif case == "doc":
+        flip_blob(layer[MT_DOC])
+    elif case == "modelpack-config":
+        flip_blob(m["config"]["digest"][7:])
+    elif case == "metadata":
+        flip_blob(layer[MT_METADATA])
+    elif case == "manifest":
+        flip_blob(md["digest"][7:])
+    elif case == "signature-manifest":
+        flip_blob(b.manifest_desc(AT_SIG)["digest"][7:])
+    elif case == "envelope":
+        flip_blob(sm["layers"][0]["digest"][7:])
+    elif case == "index-version":
+        idx = b.index()
+        idx["manifests"][0]["annotations"]["org.opencontainers.image.ref.name"] = "9.9.9"
+        b.set_entry("index.json", dumps(idx))
+    elif case == "drop-blob":
+        b.drop("blobs/sha256/" + layer[MT_WCONFIG])
+    elif case == "add-blob":
+        b.put_blob(b"an unsigned addition\n")
+    elif case == "duplicate-entry":
+        name = "blobs/sha256/" + layer[MT_WEIGHT]
+        b.entries.append([name, flip(b.get(name)), None])
+    elif case == "foreign-signature":
+        o = Bundle(other)
+        osm = o.doc(o.manifest_desc(AT_SIG))
+        rebuild(b, m, envelope=o.blob(osm["layers"][0]["digest"][7:]))
+    elif case == "rehash-weights":
+        # Change the weights and fix every digest on the way up, leaving the old signature.
+        h = layer[MT_WEIGHT]
+        new = flip(b.blob(h))
+        b.drop("blobs/sha256/" + h)
+        nh = b.put_blob(new)
+        for l in m["layers"]:
+            if l["digest"][7:] == h:
+                l["digest"] = "sha256:" + nh
+        cfg = b.doc(m["config"])
+        cfg["modelfs"]["diffIds"] = [l["digest"] for l in m["layers"]]
+        cb = dumps(cfg)
+        b.put_blob(cb)
+        m["config"] = descriptor(m["config"]["mediaType"], cb)
+        rebuild(b, m)
+    elif case == "format-2":
+        m["annotations"]["dev.modelseal.format.version"] = "2"
+        rebuild(b, m, keyfile=key)
+    elif case == "no-format":
+        del m["annotations"]["dev.modelseal.format.version"]
+        rebuild(b, m, keyfile=key)
+    elif case == "resign-extra-subject":
+        rebuild(b, m, keyfile=key, statement_edit=lambda st: st["subject"].append(
+            {"name": "extra.bin", "digest": {"sha256": "0" * 64}}))
+    elif case == "resign":
+        rebuild(b, m, keyfile=key)
+    elif case.startswith("filepath="):
+        newpath = case[len("filepath="):]
+        for l in m["layers"]:
+            if l["mediaType"] == MT_DOC:
+                l["annotations"]["org.cncf.model.filepath"] = newpath
+        rebuild(b, m, keyfile=key)
+    else:
+        sys.exit("unknown tamper case " + case)
+    b.write(out)
+
+
+def hostile(out, case):
+    """Archives with entries that must never be extracted."""
+    with tarfile.open(out, "w:", format=tarfile.GNU_FORMAT) as t:
+        def add(name, data=b"x", **kw):
+            ti = tarfile.TarInfo(name)
+            for k, v in kw.items():
+                setattr(ti, k, v)
+            if ti.type == tarfile.REGTYPE:
+                ti.size = len(data)
+                t.addfile(ti, io.BytesIO(data))
+            else:
+                t.addfile(ti)
+        add("oci-layout", b'{"imageLayoutVersion":"1.0.0"}')
+        if case == "absolute":
+            add(os.path.join(os.environ["ESCAPE"], "abs.txt"), b"owned\n")
+        elif case == "dotdot":
+            add("../" * 8 + os.environ["ESCAPE"].lstrip("/") + "/dotdot.txt", b"owned\n")
+        elif case == "symlink":
+            add("blobs/sha256/link", type=tarfile.SYMTYPE, linkname=os.environ["ESCAPE"])
+            add("blobs/sha256/link/through.txt", b"owned\n")
+        elif case == "hardlink":
+            add("blobs/sha256/" + "a" * 64, type=tarfile.LNKTYPE,
+                linkname=os.path.join(os.environ["ESCAPE"], "target.txt"))
+        elif case == "device":
+            add("blobs/sha256/" + "b" * 64, type=tarfile.CHRTYPE, devmajor=1, devminor=3)
+        else:
+            sys.exit("unknown hostile case " + case)
+
+
+def main(argv):
+    cmd = argv[1]
+    if cmd == "make-model":
+        make_model(argv[2])
+    elif cmd == "tamper":
+        args = dict(a.split("=", 1) for a in argv[5:])
+        tamper(argv[2], argv[3], argv[4], other=args.get("other"), key=args.get("key"))
+    elif cmd == "hostile":
+        hostile(argv[2], argv[3])
+    elif cmd == "statement":
+        b = Bundle(argv[2])
+        sm = b.doc(b.manifest_desc(AT_SIG))
+        env = json.loads(b.blob(sm["layers"][0]["digest"][7:]))
+        sys.stdout.write(base64.b64decode(env["payload"]).decode() + "\n")
+    else:
+        sys.exit("unknown command " + cmd)
+
+
+if __name__ == "__main__":
+    main(sys.argv)
