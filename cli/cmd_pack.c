@@ -104,8 +104,8 @@ int cmd_pack(int argc, char **argv)
     ms_secret_key_free(sk);
     if (st != MS_OK)
         return cli_fail("pack", &err);
-    printf("packed %s %s: %zu files, %" PRIu64 " bytes\n", o.name, o.version, res.file_count,
-           res.model_bytes);
+    printf("packed %s %s: %zu file%s, %" PRIu64 " bytes\n", o.name, o.version, res.file_count,
+           res.file_count == 1 ? "" : "s", res.model_bytes);
     printf("bundle:   %s\n", o.output_path);
     printf("manifest: %s\n", res.manifest_digest);
     return 0;

@@ -19,7 +19,8 @@ static const char verify_help[] =
     "  --json                print the JSON report (docs/cli.md) instead of text\n"
     "  -h, --help            show this help\n"
     "\n"
-    "exit status: 0 verified, 1 rejected, 2 usage error, 3 could not check\n";
+    "exit status: 0 verified, 1 rejected, 2 usage error, 3 could not check,\n"
+    "4 internal error\n";
 
 static const char inspect_help[] =
     "usage: modelseal inspect BUNDLE [--json]\n"
@@ -32,7 +33,7 @@ static const char inspect_help[] =
     "  -h, --help            show this help\n";
 
 static const char unpack_help[] =
-    "usage: modelseal unpack BUNDLE -o DIR --trust KEY.pub [--trust ...] [--force]\n"
+    "usage: modelseal unpack BUNDLE -o DIR --trust KEY.pub [--trust ...] [--force] [--json]\n"
     "\n"
     "Verify a bundle, then write each model file at its recorded path under DIR.\n"
     "Paths that would leave DIR (absolute, '..', through a symbolic link) are\n"

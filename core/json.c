@@ -6,48 +6,70 @@
 
 #include "core/error_internal.h"
 #include "core/json.h"
+#include "core/text.h"
 
 #define MS_JSON_MAX_DEPTH 64
 
 /*
- * cJSON turns every number into a double, so "1.0", "1e0" and
- * "0.99999999999999999" would all read as the integer 1.  The parser marks
- * numbers whose literal has a fraction or exponent with this spare type bit
- * (cJSON's own flags stop at 512), and ms_json_number_u64() refuses them.
+ * cJSON is more lenient than JSON (RFC 8259): it treats every byte <= 0x20
+ * as whitespace, keeps raw control bytes inside strings, ends a string at
+ * an escaped NUL, accepts leading zeros, and turns every number into a
+ * double, so "1.0", "1e0", "-0" and "0.99999999999999999" all read as an
+ * integer.  A signed document must mean the same to every reader, so a
+ * lexical pass refuses what JSON forbids, and marks numbers whose literal is
+ * not a plain non-negative integer with a spare type bit (cJSON's own flags
+ * stop at 512) that ms_json_number_u64() refuses.
  */
 #define MS_JSON_NOT_INTEGER_LITERAL (1 << 12)
 
 typedef struct number_marks {
     unsigned char *not_integer; /* one flag per number literal, in text order */
     size_t count, next;
-    size_t bad_at;              /* offset of a literal with a leading zero */
 } number_marks;
 
-/* Scan the text for number literals outside strings, in order. */
-static int scan_numbers(const char *buf, size_t len, number_marks *m)
+
+/* Runs after cJSON accepted the text, so strings are closed and escapes complete. */
+static ms_status lex_check(const char *buf, size_t len, const char *what, number_marks *m,
+                           ms_error *err)
 {
     size_t cap = 0;
     for (size_t i = 0; i < len; i++) {
-        char c = buf[i];
+        unsigned char c = (unsigned char)buf[i];
         if (c == '"') {
-            for (i++; i < len && buf[i] != '"'; i++)
-                if (buf[i] == '\\')
-                    i++;
+            for (i++; i < len && buf[i] != '"'; i++) {
+                if ((unsigned char)buf[i] < 0x20)
+                    return ms_fail(err, MS_E_FORMAT,
+                                   "%s: control byte 0x%02x inside a string at byte %zu", what,
+                                   (unsigned char)buf[i], i);
+                if (buf[i] != '\\')
+                    continue;
+                if (i + 5 < len && memcmp(buf + i + 1, "u0000", 5) == 0)
+                    return ms_fail(err, MS_E_FORMAT, "%s: escaped NUL (\\u0000) at byte %zu",
+                                   what, i);
+                i++;
+            }
             continue;
         }
+        if (c < 0x20 && c != ' ' && c != '\t' && c != '\n' && c != '\r')
+            return ms_fail(err, MS_E_FORMAT, "%s: control byte 0x%02x at byte %zu", what, c, i);
         if (c != '-' && (c < '0' || c > '9'))
             continue;
-        /* cJSON reads "01" and "-01" as 1; JSON (RFC 8259) forbids leading zeros. */
+        size_t start = i;
         size_t d = c == '-' ? i + 1 : i;
         if (d + 1 < len && buf[d] == '0' && buf[d + 1] >= '0' && buf[d + 1] <= '9') {
-            m->bad_at = i;
-            return -2;
+            /* buf is not NUL-terminated: stay within len (no strspn). */
+            size_t n = 0;
+            while (n < 40 && start + n < len && buf[start + n] != '\0' &&
+                   strchr("-+.eE0123456789", buf[start + n]) != NULL)
+                n++;
+            return ms_fail(err, MS_E_FORMAT, "%s: number '%.*s' at byte %zu has a leading zero",
+                           what, (int)n, buf + start, start);
         }
-        int frac = 0;
+        int plain = c != '-';
         for (; i < len; i++) {
-            c = buf[i];
+            c = (unsigned char)buf[i];
             if (c == '.' || c == 'e' || c == 'E')
-                frac = 1;
+                plain = 0;
             else if (!(c == '-' || c == '+' || (c >= '0' && c <= '9')))
                 break;
         }
@@ -56,12 +78,12 @@ static int scan_numbers(const char *buf, size_t len, number_marks *m)
             cap = cap ? cap * 2 : 64;
             unsigned char *p = realloc(m->not_integer, cap);
             if (p == NULL)
-                return -1;
+                return ms_fail(err, MS_E_NOMEM, "%s: out of memory", what);
             m->not_integer = p;
         }
-        m->not_integer[m->count++] = (unsigned char)frac;
+        m->not_integer[m->count++] = (unsigned char)!plain;
     }
-    return 0;
+    return MS_OK;
 }
 
 /* cJSON keeps values in text order, so a depth-first walk meets numbers in that order. */
@@ -139,6 +161,14 @@ ms_status ms_json_parse(const char *buf, size_t len, const char *what, cJSON **o
         return ms_fail(err, MS_E_FORMAT, "%s: empty document", what);
     if (memchr(buf, '\0', len) != NULL)
         return ms_fail(err, MS_E_FORMAT, "%s: contains a NUL byte", what);
+    if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0)
+        return ms_fail(err, MS_E_FORMAT, "%s: starts with a byte order mark", what);
+    for (size_t i = 0; i < len;) {
+        size_t l = ms_utf8_seq_len((const unsigned char *)buf + i, len - i);
+        if (l == 0)
+            return ms_fail(err, MS_E_FORMAT, "%s: invalid UTF-8 at byte %zu", what, i);
+        i += l;
+    }
     const char *end = NULL;
     cJSON *root = cJSON_ParseWithLengthOpts(buf, len, &end, 0);
     if (root == NULL) {
@@ -160,16 +190,11 @@ ms_status ms_json_parse(const char *buf, size_t len, const char *what, cJSON **o
         return ms_fail(err, MS_E_LIMIT, "%s: nesting deeper than %d", what, MS_JSON_MAX_DEPTH);
     }
     number_marks marks = {0};
-    int scan = scan_numbers(buf, len, &marks);
-    if (scan != 0) {
+    ms_status lst = lex_check(buf, len, what, &marks, err);
+    if (lst != MS_OK) {
         free(marks.not_integer);
         cJSON_Delete(root);
-        if (scan == -2) {
-            size_t n = strspn(buf + marks.bad_at, "-+.eE0123456789");
-            return ms_fail(err, MS_E_FORMAT, "%s: number '%.*s' at byte %zu has a leading zero",
-                           what, (int)(n < 40 ? n : 40), buf + marks.bad_at, marks.bad_at);
-        }
-        return ms_fail(err, MS_E_NOMEM, "%s: out of memory", what);
+        return lst;
     }
     mark_numbers(root, &marks);
     free(marks.not_integer);

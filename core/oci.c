@@ -83,8 +83,80 @@ static ms_status read_entry(ms_tar_reader *r, uint64_t size, int keep, int hash,
     return MS_OK;
 }
 
+/*
+ * Which blobs are JSON documents the verifier needs in memory.  A bundle is
+ * read in one pass, and writers put index.json first and every manifest
+ * before the blobs it references (docs/bundle-format.md), so by the time a
+ * blob arrives the reader knows whether it is a document: index.json names
+ * the manifests, and each manifest its config and "+json" layers.  Other
+ * small blobs (model config files, tokenizers) are hashed, not kept.
+ */
+#define MS_OCI_MAX_WANTED 4096
+
+typedef struct wanted_set {
+    char (*hex)[MS_SHA256_HEX_LEN + 1]; /* sorted */
+    size_t count;
+    int known; /* index.json has been read */
+} wanted_set;
+
+static int cmp_hex(const void *a, const void *b)
+{
+    return strcmp(a, b);
+}
+
+static int wanted_has(const wanted_set *w, const char *hex)
+{
+    return w->count > 0 && bsearch(hex, w->hex, w->count, sizeof *w->hex, cmp_hex) != NULL;
+}
+
+static void wanted_add(wanted_set *w, const char *digest)
+{
+    if (digest == NULL || strncmp(digest, "sha256:", 7) != 0 || !ms_is_sha256_hex(digest + 7) ||
+        w->count >= MS_OCI_MAX_WANTED || wanted_has(w, digest + 7))
+        return;
+    if (w->hex == NULL && (w->hex = malloc(MS_OCI_MAX_WANTED * sizeof *w->hex)) == NULL)
+        return;
+    size_t i = w->count;
+    while (i > 0 && strcmp(w->hex[i - 1], digest + 7) > 0) {
+        memcpy(w->hex[i], w->hex[i - 1], sizeof *w->hex);
+        i--;
+    }
+    memcpy(w->hex[i], digest + 7, sizeof *w->hex);
+    w->count++;
+}
+
+static const char *digest_of(const cJSON *d)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(d, "digest");
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+/* Learn wanted digests from index.json or a manifest; malformed input teaches nothing. */
+static void wanted_learn(wanted_set *w, const void *data, size_t len, int is_index)
+{
+    cJSON *j = NULL;
+    if (ms_json_parse(data, len, "document", &j, NULL) != MS_OK)
+        return;
+    const cJSON *item;
+    if (is_index) {
+        cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(j, "manifests"))
+            wanted_add(w, digest_of(item));
+    } else {
+        wanted_add(w, digest_of(cJSON_GetObjectItemCaseSensitive(j, "config")));
+        cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(j, "layers"))
+        {
+            const cJSON *mt = cJSON_GetObjectItemCaseSensitive(item, "mediaType");
+            size_t n = cJSON_IsString(mt) ? strlen(mt->valuestring) : 0;
+            if (n >= 5 && strcmp(mt->valuestring + n - 5, "+json") == 0)
+                wanted_add(w, digest_of(item));
+        }
+    }
+    cJSON_Delete(j);
+}
+
 ms_status ms_layout_read(const char *path, int hash_all, ms_layout **out, ms_error *err)
 {
+    wanted_set wanted = {0};
     *out = NULL;
     ms_layout *l = calloc(1, sizeof *l);
     ms_tar_reader *r = NULL;
@@ -154,6 +226,8 @@ ms_status ms_layout_read(const char *path, int hash_all, ms_layout **out, ms_err
             } else {
                 l->index = (char *)data;
                 l->index_len = e.size;
+                wanted_learn(&wanted, data, e.size, 1);
+                wanted.known = 1;
             }
             continue;
         }
@@ -175,7 +249,8 @@ ms_status ms_layout_read(const char *path, int hash_all, ms_layout **out, ms_err
         memcpy(b->hex, e.name + strlen(BLOB_PREFIX), MS_SHA256_HEX_LEN);
         b->size = e.size;
         b->entry_index = index;
-        int keep = e.size <= MS_OCI_MAX_DOCUMENT;
+        int is_wanted = wanted_has(&wanted, b->hex);
+        int keep = e.size <= MS_OCI_MAX_DOCUMENT && (!wanted.known || is_wanted);
         if (keep && retained + e.size > MS_OCI_MAX_RETAINED) {
             st = ms_fail(err, MS_E_LIMIT, "%s: small blobs add up to more than %u bytes", path,
                          MS_OCI_MAX_RETAINED);
@@ -187,6 +262,8 @@ ms_status ms_layout_read(const char *path, int hash_all, ms_layout **out, ms_err
             goto out;
         if (keep)
             retained += e.size;
+        if (keep && is_wanted)
+            wanted_learn(&wanted, b->data, e.size, 0);
         l->blob_count++;
         if (hash) {
             b->hashed = 1;
@@ -217,6 +294,7 @@ ms_status ms_layout_read(const char *path, int hash_all, ms_layout **out, ms_err
         l->blob_count = w;
     }
 out:
+    free(wanted.hex);
     ms_tar_reader_free(r);
     ms_sha256_free(h);
     if (st != MS_OK) {

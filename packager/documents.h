@@ -1,5 +1,5 @@
 /*
- * The JSON documents of a bundle (docs/bundle-format.md, section 4).  Each
+ * The JSON documents of a bundle (specified in docs/bundle-format.md).  Each
  * builder returns a new cJSON tree (NULL on allocation failure); fields are
  * added in a fixed order so the serialized bytes are deterministic.
  */

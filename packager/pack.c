@@ -14,6 +14,8 @@
 
 #include "core/digest.h"
 #include "core/error_internal.h"
+#include "core/fsutil.h"
+#include "core/text.h"
 #include "core/json.h"
 #include "core/oci.h"
 #include "core/tar.h"
@@ -37,6 +39,11 @@ static ms_status doc_from_json(cJSON *j, ms_doc *d, const char *what, ms_error *
     cJSON_Delete(j);
     if (d->bytes == NULL)
         return ms_fail(err, MS_E_NOMEM, "%s: out of memory", what);
+    /* Never write a bundle that a verifier must refuse. */
+    if (d->len > MS_OCI_MAX_DOCUMENT)
+        return ms_fail(err, MS_E_LIMIT,
+                       "the %s would be %zu bytes, over the %u-byte document limit (too many "
+                       "files or too long paths)", what, d->len, MS_OCI_MAX_DOCUMENT);
     uint8_t dg[MS_SHA256_LEN];
     ms_sha256_buf(d->bytes, d->len, dg);
     ms_hex_encode(dg, MS_SHA256_LEN, d->hex);
@@ -71,9 +78,15 @@ static ms_status check_options(const ms_pack_options *o, ms_error *err)
         return ms_fail(err, MS_E_USAGE,
                        "unknown quantization scheme '%s' (available: none)", o->quantize);
     if (o->license != NULL && (o->license[0] == '\0' || strlen(o->license) > 1024))
-        return ms_fail(err, MS_E_USAGE, "a license expression must be 1-1024 characters");
+        return ms_fail(err, MS_E_USAGE, "a license expression must be 1-1024 bytes");
+    if (o->license != NULL && !ms_utf8_valid(o->license))
+        return ms_fail(err, MS_E_USAGE, "the license is not valid UTF-8");
     if (o->description != NULL && strlen(o->description) > 65536)
         return ms_fail(err, MS_E_USAGE, "a description must be at most 65536 bytes");
+    if (o->description != NULL && !ms_utf8_valid(o->description))
+        return ms_fail(err, MS_E_USAGE, "the description is not valid UTF-8");
+    if (o->builder_id != NULL && (o->builder_id[0] == '\0' || !ms_utf8_valid(o->builder_id)))
+        return ms_fail(err, MS_E_USAGE, "the builder id must be non-empty UTF-8");
     return MS_OK;
 }
 
@@ -105,6 +118,15 @@ ms_status ms_pack(const ms_pack_options *opt, ms_pack_result *res, ms_error *err
     uint64_t total = 0;
     for (size_t i = 0; i < n; i++) {
         files[i].f = ms_model_file_at(model, i);
+        /* The path rules verify and unpack apply, checked before anything is written. */
+        const char *problem = ms_path_problem(files[i].f->relpath);
+        if (problem == NULL && !ms_utf8_valid(files[i].f->relpath))
+            problem = "not valid UTF-8";
+        if (problem != NULL) {
+            st = ms_fail(err, MS_E_UNSUPPORTED, "%s: file name cannot go into a bundle: %s",
+                         files[i].f->path, problem);
+            goto out;
+        }
         uint8_t dg[MS_SHA256_LEN];
         if ((st = ms_sha256_file(files[i].f->path, dg, &files[i].size, err)) != MS_OK)
             goto out;
@@ -188,6 +210,11 @@ ms_status ms_pack(const ms_pack_options *opt, ms_pack_result *res, ms_error *err
                            statement.len, opt->key, &envelope.bytes, &envelope.len, err)) !=
         MS_OK)
         goto out;
+    if (envelope.len > MS_OCI_MAX_DOCUMENT) {
+        st = ms_fail(err, MS_E_LIMIT, "the signature envelope would be %zu bytes, over the "
+                     "%u-byte document limit", envelope.len, MS_OCI_MAX_DOCUMENT);
+        goto out;
+    }
     uint8_t dg[MS_SHA256_LEN];
     ms_sha256_buf(envelope.bytes, envelope.len, dg);
     ms_hex_encode(dg, MS_SHA256_LEN, envelope.hex);

@@ -20,6 +20,17 @@ static const char *subject_digest(const cJSON *s)
     return cJSON_IsString(h) ? h->valuestring : NULL;
 }
 
+typedef struct subject_ref {
+    const char *name;
+    const char *digest;
+    int used;
+} subject_ref;
+
+static int cmp_ref(const void *a, const void *b)
+{
+    return strcmp(((const subject_ref *)a)->name, ((const subject_ref *)b)->name);
+}
+
 /* The statement's subjects must be exactly the model manifest and every file layer. */
 static int check_statement(const ms_view *v, const ms_dsse_envelope *env, const char *what,
                            ms_report *r)
@@ -42,51 +53,73 @@ static int check_statement(const ms_view *v, const ms_dsse_envelope *env, const 
         cJSON_Delete(s);
         return ok;
     }
-    const cJSON *first = cJSON_GetArrayItem(subj, 0);
+    const cJSON *first = subj->child;
     const char *mdg = subject_digest(first);
+    const cJSON *fname = cJSON_GetObjectItemCaseSensitive(first, "name");
+    if (v->name != NULL && v->version != NULL) {
+        char ref[400];
+        snprintf(ref, sizeof ref, "%s:%s", v->name, v->version);
+        if (!cJSON_IsString(fname) || strcmp(fname->valuestring, ref) != 0)
+            ok = ms_report_check(r, "statement", 0, "%s: first subject is named '%.200s', "
+                                 "expected '%s'", what,
+                                 cJSON_IsString(fname) ? fname->valuestring : "(none)", ref);
+    }
     if (mdg == NULL || strcmp(mdg, v->manifest_hex) != 0)
         ok = ms_report_check(r, "statement", 0,
                              "%s: first subject sha256:%.64s is not the model manifest "
                              "sha256:%s (signature from another bundle?)",
                              what, mdg != NULL ? mdg : "(none)", v->manifest_hex);
-    /* Every file layer must be a subject with the same digest, and nothing more. */
+    /* Every file layer must be a subject with the same digest, and nothing more.
+     * Subjects are sorted by name once, so this stays O(n log n) for big models. */
     size_t nsubj = (size_t)cJSON_GetArraySize(subj) - 1;
-    char *used = calloc(nsubj ? nsubj : 1, 1);
-    for (size_t i = 0; used != NULL && i < v->file_count; i++) {
+    subject_ref *refs = calloc(nsubj ? nsubj : 1, sizeof *refs);
+    if (refs == NULL) {
+        cJSON_Delete(s);
+        return ms_report_check(r, "statement", 0, "%s: out of memory", what);
+    }
+    size_t k = 0;
+    const cJSON *sj;
+    cJSON_ArrayForEach(sj, subj)
+    {
+        if (sj == first)
+            continue;
+        const cJSON *nm = cJSON_GetObjectItemCaseSensitive(sj, "name");
+        refs[k].name = cJSON_IsString(nm) ? nm->valuestring : "(unnamed)";
+        refs[k].digest = subject_digest(sj);
+        k++;
+    }
+    qsort(refs, nsubj, sizeof *refs, cmp_ref);
+    for (k = 1; k < nsubj; k++)
+        if (strcmp(refs[k - 1].name, refs[k].name) == 0)
+            ok = ms_report_check(r, "statement", 0, "%s: subject '%.200s' appears twice", what,
+                                 refs[k].name);
+    for (size_t i = 0; i < v->file_count; i++) {
         const ms_view_file *f = &v->files[i];
-        int found = 0;
-        for (size_t k = 0; k < nsubj && !found; k++) {
-            const cJSON *sj = cJSON_GetArrayItem(subj, (int)k + 1);
-            const cJSON *nm = cJSON_GetObjectItemCaseSensitive(sj, "name");
-            if (!cJSON_IsString(nm) || strcmp(nm->valuestring, f->filepath) != 0)
-                continue;
-            found = 1;
-            used[k] = 1;
-            const char *dg = subject_digest(sj);
-            if (dg == NULL || strcmp(dg, f->hex) != 0)
-                ok = ms_report_check(r, "statement", 0,
-                                     "%s: file '%.200s' is sha256:%s in the bundle but the "
-                                     "signed statement says sha256:%.64s",
-                                     what, f->filepath, f->hex, dg != NULL ? dg : "(none)");
-        }
-        if (!found)
+        subject_ref key = {.name = f->filepath};
+        subject_ref *hit = bsearch(&key, refs, nsubj, sizeof *refs, cmp_ref);
+        if (hit == NULL) {
             ok = ms_report_check(r, "statement", 0,
                                  "%s: file '%.200s' is in the bundle but not in the signed "
                                  "statement", what, f->filepath);
-    }
-    for (size_t k = 0; used != NULL && k < nsubj; k++) {
-        if (used[k])
             continue;
-        const cJSON *nm = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(subj, (int)k + 1),
-                                                           "name");
-        ok = ms_report_check(r, "statement", 0,
-                             "%s: the signed statement names '%.200s', which the bundle lacks",
-                             what, cJSON_IsString(nm) ? nm->valuestring : "(unnamed)");
+        }
+        hit->used = 1;
+        if (hit->digest == NULL || strcmp(hit->digest, f->hex) != 0)
+            ok = ms_report_check(r, "statement", 0,
+                                 "%s: file '%.200s' is sha256:%s in the bundle but the signed "
+                                 "statement says sha256:%.64s",
+                                 what, f->filepath, f->hex,
+                                 hit->digest != NULL ? hit->digest : "(none)");
     }
-    free(used);
+    for (k = 0; k < nsubj; k++)
+        if (!refs[k].used)
+            ok = ms_report_check(r, "statement", 0,
+                                 "%s: the signed statement names '%.200s', which the bundle lacks",
+                                 what, refs[k].name);
+    free(refs);
     if (ok)
-        ms_report_check(r, "statement", 1, "%s: subjects match the model manifest and %zu files",
-                        what, v->file_count);
+        ms_report_check(r, "statement", 1, "subjects match the model manifest and %zu file%s",
+                        v->file_count, v->file_count == 1 ? "" : "s");
     cJSON_Delete(s);
     return ok;
 }
@@ -147,7 +180,7 @@ void ms_view_check_signatures(const ms_view *v, ms_public_key *const *trusted, s
         }
         good += env_good;
         if (env_good > 0)
-            check_statement(v, ve->env, "statement", r);
+            check_statement(v, ve->env, "signed statement", r);
     }
     if (good == 0)
         ms_report_check(r, "signature", 0,

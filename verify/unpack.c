@@ -192,6 +192,7 @@ ms_status ms_unpack(const ms_unpack_options *opt, ms_report **report, ms_error *
         return st;
     if (mkdir(opt->output_dir, 0755) != 0 && errno != EEXIST) {
         st = ms_fail(err, MS_E_IO, "%s: cannot create: %s", opt->output_dir, strerror(errno));
+        ms_report_set_error(*report, err != NULL ? err->message : ms_strerror(st));
         ms_view_free(v);
         return st;
     }
@@ -199,6 +200,7 @@ ms_status ms_unpack(const ms_unpack_options *opt, ms_report **report, ms_error *
     if (dirfd < 0) {
         st = ms_fail(err, MS_E_IO, "%s: cannot open directory: %s", opt->output_dir,
                      strerror(errno));
+        ms_report_set_error(*report, err != NULL ? err->message : ms_strerror(st));
         ms_view_free(v);
         return st;
     }
@@ -229,7 +231,8 @@ ms_status ms_unpack(const ms_unpack_options *opt, ms_report **report, ms_error *
         if ((st = ms_tar_reader_next(r, &e, &done, err)) != MS_OK || done)
             break;
         const char *prefix = "blobs/sha256/";
-        if (e.type != MS_TAR_REGULAR || strncmp(e.name, prefix, strlen(prefix)) != 0)
+        if (e.type != MS_TAR_REGULAR || strncmp(e.name, prefix, strlen(prefix)) != 0 ||
+            !ms_is_sha256_hex(e.name + strlen(prefix)))
             continue;
         char hex[MS_SHA256_HEX_LEN + 1];
         snprintf(hex, sizeof hex, "%s", e.name + strlen(prefix));
@@ -244,6 +247,9 @@ ms_status ms_unpack(const ms_unpack_options *opt, ms_report **report, ms_error *
             st = ms_fail(err, MS_E_REJECTED, "'%s': its blob vanished after verification",
                          ts[i].f->filepath);
 out:
+    /* The report said "verified"; say that writing the files did not succeed. */
+    if (st != MS_OK && *report != NULL)
+        ms_report_set_error(*report, err != NULL ? err->message : ms_strerror(st));
     if (ts != NULL && ts[0].f != NULL)
         for (size_t i = 0; i < v->file_count; i++)
             target_abort(&ts[i]);

@@ -11,6 +11,7 @@
 #include "core/error_internal.h"
 #include "core/fsutil.h"
 #include "core/json.h"
+#include "modelseal/bundle.h"
 #include "verify/view.h"
 
 void ms_view_free(ms_view *v)
@@ -58,8 +59,13 @@ static cJSON *blob_json(const ms_view *v, const ms_descriptor *d, const char *wh
     if (b == NULL)
         return NULL;
     if (b->data == NULL) {
-        ms_report_check(r, "document", 0, "%s: %llu bytes is over the %u-byte document limit",
-                        what, (unsigned long long)b->size, MS_OCI_MAX_DOCUMENT);
+        if (b->size > MS_OCI_MAX_DOCUMENT)
+            ms_report_check(r, "document", 0, "%s: %llu bytes is over the %u-byte document "
+                            "limit", what, (unsigned long long)b->size, MS_OCI_MAX_DOCUMENT);
+        else
+            ms_report_check(r, "document", 0, "%s: blob sha256:%s comes before the manifest "
+                            "that references it (documents must follow their manifest in the "
+                            "archive)", what, b->hex);
         return NULL;
     }
     cJSON *j = NULL;
@@ -149,6 +155,7 @@ static void walk_index(ms_view *v, ms_report *r, ms_descriptor *model, int *have
     uint64_t sv = 0;
     if (ms_json_get_u64(v->index, "schemaVersion", "index.json", &sv, &e) != MS_OK || sv != 2)
         ms_report_check(r, "index", 0, "index.json: schemaVersion must be 2");
+    check_string_field(r, "index", v->index, "mediaType", MS_MT_OCI_INDEX, "index.json");
     size_t i = 0;
     const cJSON *item;
     cJSON_ArrayForEach(item, list)
@@ -196,9 +203,19 @@ static void check_format(ms_view *v, ms_report *r, const cJSON *ann)
                         MS_ANN_FORMAT);
         return;
     }
-    /* Major version: digits before the first dot. */
-    size_t n = strcspn(fv, ".");
-    if (n == 1 && fv[0] == '1' && (fv[1] == '\0' || fv[1] == '.')) {
+    /* "MAJOR" or "MAJOR.MINOR", decimal without leading zeros; this reader knows major 1. */
+    size_t n = strspn(fv, "0123456789");
+    int well_formed = n > 0 && !(n > 1 && fv[0] == '0') &&
+                      (fv[n] == '\0' ||
+                       (fv[n] == '.' && strspn(fv + n + 1, "0123456789") > 0 &&
+                        fv[n + 1 + strspn(fv + n + 1, "0123456789")] == '\0' &&
+                        !(fv[n + 1] == '0' && fv[n + 2] != '\0')));
+    if (!well_formed) {
+        ms_report_check(r, "format-version", 0,
+                        "format version '%.40s' is not MAJOR or MAJOR.MINOR", fv);
+        return;
+    }
+    if (n == 1 && fv[0] == '1') {
         ms_report_check(r, "format-version", 1, "bundle format version %s", fv);
         return;
     }
@@ -232,6 +249,10 @@ static void walk_model_manifest(ms_view *v, ms_report *r, const ms_descriptor *m
                                 "model manifest");
     ok &= check_string_field(r, "model-manifest", m, "artifactType", MS_MT_MODEL_MANIFEST,
                              "model manifest");
+    uint64_t sv = 0;
+    ms_error se;
+    if (ms_json_get_u64(m, "schemaVersion", "model manifest", &sv, &se) != MS_OK || sv != 2)
+        ok = ms_report_check(r, "model-manifest", 0, "model manifest: schemaVersion must be 2");
     const cJSON *ann = cJSON_GetObjectItemCaseSensitive(m, "annotations");
     check_format(v, r, cJSON_IsObject(ann) ? ann : NULL);
     if (v->unsupported)
@@ -315,12 +336,31 @@ static void walk_model_manifest(ms_view *v, ms_report *r, const ms_descriptor *m
                 if (strcmp(sorted[k - 1].filepath, sorted[k].filepath) == 0)
                     ok = ms_report_check(r, "file-path", 0, "file path '%.200s' appears twice",
                                          sorted[k].filepath);
+            /* A file may not also be a directory of another ("a" and "a/b"). */
+            char prefix[4097];
+            for (size_t k = 0; k < v->file_count; k++) {
+                const char *p = sorted[k].filepath;
+                for (const char *sl = strchr(p, '/'); sl != NULL; sl = strchr(sl + 1, '/')) {
+                    size_t len = (size_t)(sl - p);
+                    if (len >= sizeof prefix)
+                        break;
+                    memcpy(prefix, p, len);
+                    prefix[len] = '\0';
+                    ms_view_file key = {.filepath = prefix};
+                    if (bsearch(&key, sorted, v->file_count, sizeof *sorted, cmp_filepath)) {
+                        ok = ms_report_check(r, "file-path", 0,
+                                             "file path '%.200s' is also a directory of "
+                                             "'%.200s'", prefix, p);
+                        break;
+                    }
+                }
+            }
             free(sorted);
         }
     }
     if (ok)
-        ms_report_check(r, "model-manifest", 1, "sha256:%s: %zu model files", md->hex,
-                        v->file_count);
+        ms_report_check(r, "model-manifest", 1, "sha256:%s: %zu model file%s", md->hex,
+                        v->file_count, v->file_count == 1 ? "" : "s");
 
     /* ModelPack config: modelfs.diffIds must list the layers in order. */
     if (v->config != NULL) {
@@ -342,9 +382,27 @@ static void walk_model_manifest(ms_view *v, ms_report *r, const ms_descriptor *m
         v->license = str_field(v->metadata, "license");
         v->description = str_field(v->metadata, "description");
         int md_ok = 1;
-        if (v->name == NULL || v->version == NULL)
+        uint64_t mdv = 0;
+        ms_error me;
+        const char *problem;
+        if (ms_json_get_u64(v->metadata, "metadataVersion", "metadata", &mdv, &me) != MS_OK ||
+            mdv != 1)
+            md_ok = ms_report_check(r, "metadata", 0, "metadata: metadataVersion must be 1");
+        if (v->name == NULL || v->version == NULL) {
             md_ok = ms_report_check(r, "metadata", 0, "metadata: name and version are required");
-        else {
+        } else if ((problem = ms_name_problem(v->name)) != NULL) {
+            md_ok = ms_report_check(r, "metadata", 0, "metadata: invalid name '%.200s': %s",
+                                    v->name, problem);
+        } else if ((problem = ms_semver_problem(v->version)) != NULL) {
+            md_ok = ms_report_check(r, "metadata", 0, "metadata: invalid version '%.200s': %s",
+                                    v->version, problem);
+        } else {
+            const char *title = ann != NULL ? str_field(ann, MS_ANN_TITLE) : NULL;
+            if (title == NULL || strcmp(title, v->name) != 0)
+                md_ok = ms_report_check(r, "metadata", 0,
+                                        "metadata name '%.200s' differs from the manifest's %s "
+                                        "'%.200s'", v->name, MS_ANN_TITLE,
+                                        title != NULL ? title : "(none)");
             const char *mv = ann != NULL ? str_field(ann, MS_ANN_VERSION) : NULL;
             if (mv == NULL || strcmp(mv, v->version) != 0)
                 md_ok = ms_report_check(r, "metadata", 0,
@@ -356,6 +414,8 @@ static void walk_model_manifest(ms_view *v, ms_report *r, const ms_descriptor *m
                                         "index.json names the model version '%.100s' but the "
                                         "signed metadata says '%.100s'", v->ref_name, v->version);
         }
+        if (v->license != NULL && v->license[0] == '\0')
+            md_ok = ms_report_check(r, "metadata", 0, "metadata: license is empty");
         if (md_ok)
             ms_report_check(r, "metadata", 1, "%s %s", v->name, v->version);
     }
@@ -369,16 +429,31 @@ static void walk_signature_manifest(ms_view *v, ms_report *r, const ms_descripto
     const cJSON *m = v->sigmanifest;
     int ok = check_string_field(r, "signature-manifest", m, "artifactType",
                                 MS_MT_SIGNATURE_ARTIFACT, "signature manifest");
+    ok &= check_string_field(r, "signature-manifest", m, "mediaType", MS_MT_OCI_MANIFEST,
+                             "signature manifest");
     ms_error e;
+    uint64_t sv = 0;
+    if (ms_json_get_u64(m, "schemaVersion", "signature manifest", &sv, &e) != MS_OK || sv != 2)
+        ok = ms_report_check(r, "signature-manifest", 0,
+                             "signature manifest: schemaVersion must be 2");
     ms_descriptor d;
     if (ms_descriptor_parse(cJSON_GetObjectItemCaseSensitive(m, "config"),
                             "signature manifest config", &d, &e) != MS_OK)
         ok = ms_report_check(r, "signature-manifest", 0, "%s", e.message);
+    else if (strcmp(d.media_type, MS_MT_OCI_EMPTY) != 0)
+        ok = ms_report_check(r, "signature-manifest", 0,
+                             "signature manifest config media type is '%.100s', expected %s",
+                             d.media_type, MS_MT_OCI_EMPTY);
     else
         resolve(v, &d, "signature manifest config", r);
     if (ms_descriptor_parse(cJSON_GetObjectItemCaseSensitive(m, "subject"),
                             "signature manifest subject", &d, &e) != MS_OK)
         ok = ms_report_check(r, "signature-manifest", 0, "%s", e.message);
+    else if (strcmp(d.media_type, MS_MT_OCI_MANIFEST) != 0 || d.artifact_type == NULL ||
+             strcmp(d.artifact_type, MS_MT_MODEL_MANIFEST) != 0)
+        ok = ms_report_check(r, "signature-manifest", 0,
+                             "signature manifest subject must be a %s of artifactType %s",
+                             MS_MT_OCI_MANIFEST, MS_MT_MODEL_MANIFEST);
     else if (strcmp(d.hex, v->manifest_hex) != 0 || d.size != v->manifest_size)
         ok = ms_report_check(r, "signature-manifest", 0,
                              "subject sha256:%s is not the model manifest sha256:%s", d.hex,

@@ -112,8 +112,18 @@ class Bundle:
         self.entries.append([name, data, None])
 
     def write(self, path, extra=()):
+        # The format's order: oci-layout, index.json, then each manifest before the
+        # blobs it references (a verifier reads the archive once).
+        manifests = []
+        try:
+            manifests = ["blobs/sha256/" + d["digest"][7:] for d in self.index()["manifests"]]
+        except (KeyError, ValueError):
+            pass
+        rank = {"oci-layout": 0, "index.json": 1}
+        rank.update({name: 2 + i for i, name in enumerate(manifests)})
+        entries = sorted(self.entries, key=lambda e: rank.get(e[0], len(rank) + 2))
         with tarfile.open(path, "w:", format=tarfile.USTAR_FORMAT) as t:
-            for name, data, _ in list(self.entries) + list(extra):
+            for name, data, _ in entries + list(extra):
                 ti = tarfile.TarInfo(name)
                 ti.size = len(data)
                 ti.mode = 0o644
@@ -269,6 +279,23 @@ def tamper(src, out, case, other=None, key=None):
         rebuild(b, m)
     elif case == "format-2":
         m["annotations"]["dev.modelseal.format.version"] = "2"
+        rebuild(b, m, keyfile=key)
+    elif case.startswith("format="):
+        m["annotations"]["dev.modelseal.format.version"] = case[len("format="):]
+        rebuild(b, m, keyfile=key)
+    elif case == "metadata-name":
+        meta = json.loads(b.blob(layer[MT_METADATA]))
+        meta["name"] = "Tiny Model"
+        mb = dumps(meta)
+        b.put_blob(mb)
+        for l in m["layers"]:
+            if l["mediaType"] == MT_METADATA:
+                l["digest"], l["size"] = "sha256:" + sha(mb), len(mb)
+        cfg = b.doc(m["config"])
+        cfg["modelfs"]["diffIds"] = [l["digest"] for l in m["layers"]]
+        cb = dumps(cfg)
+        b.put_blob(cb)
+        m["config"] = descriptor(m["config"]["mediaType"], cb)
         rebuild(b, m, keyfile=key)
     elif case == "no-format":
         del m["annotations"]["dev.modelseal.format.version"]

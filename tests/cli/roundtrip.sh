@@ -68,7 +68,7 @@ diff -r model out || fail "unpacked files differ from the input"
 
 # A single .safetensors file is a model too.
 run 0 "$M" pack model/model.safetensors -o single.mseal --key alice.key --name single --version 0.1.0
-expect_in out "packed single 0.1.0: 1 files"
+expect_in out "packed single 0.1.0: 1 file,"
 run 0 "$M" verify single.mseal --trust alice.pub
 run 0 "$M" unpack single.mseal -o single --trust alice.pub
 cmp single/model.safetensors model/model.safetensors

@@ -42,3 +42,9 @@ run 0 "$M" unpack b.mseal -o t3 --trust alice.pub --force
 cmp t3/config.json model/config.json
 [ -z "$(find t3 -name '.modelseal-unpack-*')" ] || fail "temporary files left behind"
 echo "unpack safety: ok"
+
+# When writing fails after verification, the JSON report says so.
+mkdir t4 && echo keep >t4/README.md
+run 3 "$M" unpack b.mseal -o t4 --trust alice.pub --json
+"$PY" -c 'import json,sys; r=json.load(open(sys.argv[1])); assert r["status"]=="error" and not r["verified"] and "already exists" in r["error"], r' "$WORK/.out"
+echo "unpack safety (json): ok"

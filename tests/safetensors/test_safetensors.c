@@ -232,7 +232,7 @@ static void test_lexical_rules(void)
     REFUSE("{\"a\":{\"dtype\":\"U8\",\"shape\":[02],\"data_offsets\":[0,2]}}", 2, MS_E_FORMAT,
            "number '02'");
     REFUSE("{\"a\":{\"dtype\":\"U8\",\"shape\":[-0],\"data_offsets\":[0,0]}}", 0, MS_E_FORMAT,
-           "number '-0'");
+           "shape[0] is not a non-negative integer");
     ACCEPT("{\"a\":{\"dtype\":\"U8\",\"shape\":[0],\"data_offsets\":[0,0]}}", 0);
     ACCEPT("{\"a\":{\"dtype\":\"U8\",\"shape\":[10],\"data_offsets\":[0,10]}}", 10);
 
@@ -473,7 +473,7 @@ static void test_message_escaping(void)
     CHECK_STR(err.message, "x.safetensors: tensor '\\x1b[2Jx\\x0ay': entry is not an object");
     CHECK(!has_control(err.message));
     CHECK_INT(open_img("{\"a\xff\":[]}", 0, &o, &err), MS_E_FORMAT);
-    CHECK_STR(err.message, "x.safetensors: tensor 'a\\xff': entry is not an object");
+    CHECK_STR(err.message, "x.safetensors: header: invalid UTF-8 at byte 3");
     /* C1 controls and bidirectional overrides are shown as code points. */
     CHECK_INT(open_img("{\"\\u009b1m\\u202egnp.exe\":[]}", 0, &o, &err), MS_E_FORMAT);
     CHECK_CONTAINS(err.message, "tensor '\\u009b1m\\u202egnp.exe'");
