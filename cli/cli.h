@@ -25,5 +25,6 @@ int cmd_pack(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 int cmd_unpack(int argc, char **argv);
+int cmd_compress(int argc, char **argv);
 
 #endif

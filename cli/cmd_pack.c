@@ -9,8 +9,9 @@
 
 static const char help[] =
     "usage: modelseal pack MODEL -o BUNDLE --key NAME.key --name N --version V\n"
-    "                      [--license EXPR] [--description TEXT] [--quantize none]\n"
-    "                      [--builder-id URI]\n"
+    "                      [--license EXPR] [--description TEXT]\n"
+    "                      [--quantize SCHEME [--prune P] | --recipe RECIPE.json]\n"
+    "                      [--no-probes] [--probe-rows K] [--threads N] [--builder-id URI]\n"
     "\n"
     "Pack a model into a signed bundle.  MODEL is a .safetensors file or a directory\n"
     "of *.safetensors shards with their companion files (config.json, tokenizer\n"
@@ -23,7 +24,13 @@ static const char help[] =
     "  --version V           semantic version, such as 1.0.0 or 2.1.0-rc.1\n"
     "  --license EXPR        license expression, such as Apache-2.0\n"
     "  --description TEXT    one-paragraph description\n"
-    "  --quantize SCHEME     compression scheme; available: none\n"
+    "  --quantize SCHEME     compress every 2-D weight: none, f16, bf16, int8, q8_0,\n"
+    "                        q4_0, q4_k, q6_k (norms, biases, 1-D tensors stay as they are)\n"
+    "  --prune P             none, magnitude:S or 2:4, before quantization\n"
+    "  --recipe FILE         per-tensor schemes by name globs (docs/compression.md)\n"
+    "  --no-probes           record no integrity probes\n"
+    "  --probe-rows K        probe inputs per weight (default 4, at most 64)\n"
+    "  --threads N           compression threads (default: all cores)\n"
     "  --builder-id URI      builder id recorded in the provenance\n"
     "  -h, --help            show this help\n"
     "\n"
@@ -41,6 +48,11 @@ int cmd_pack(int argc, char **argv)
         {"description", required_argument, NULL, 'd'},
         {"quantize", required_argument, NULL, 'q'},
         {"builder-id", required_argument, NULL, 'b'},
+        {"prune", required_argument, NULL, 'p'},
+        {"recipe", required_argument, NULL, 'r'},
+        {"no-probes", no_argument, NULL, 'N'},
+        {"probe-rows", required_argument, NULL, 'K'},
+        {"threads", required_argument, NULL, 'T'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -58,6 +70,27 @@ int cmd_pack(int argc, char **argv)
         case 'd': o.description = optarg; break;
         case 'q': o.quantize = optarg; break;
         case 'b': o.builder_id = optarg; break;
+        case 'p': o.prune = optarg; break;
+        case 'r': o.recipe_path = optarg; break;
+        case 'N': o.no_probes = 1; break;
+        case 'K': {
+            char *end;
+            errno = 0;
+            unsigned long k = strtoul(optarg, &end, 10);
+            if (errno || *end || k < 1 || k > 64)
+                return cli_usage_error("pack", "--probe-rows must be 1 to 64");
+            o.probe_rows = k;
+            break;
+        }
+        case 'T': {
+            char *end;
+            errno = 0;
+            long t = strtol(optarg, &end, 10);
+            if (errno || *end || t < 1 || t > 256)
+                return cli_usage_error("pack", "--threads must be 1 to 256");
+            o.threads = (int)t;
+            break;
+        }
         case 'h': fputs(help, stdout); return 0;
         case ':': return cli_usage_error("pack", "option '%s' needs a value", argv[optind - 1]);
         default: return cli_usage_error("pack", "unknown option '%s'", argv[optind - 1]);
@@ -81,9 +114,16 @@ int cmd_pack(int argc, char **argv)
         return cli_usage_error("pack", "invalid --name '%s': %s", o.name, p);
     if ((p = ms_semver_problem(o.version)) != NULL)
         return cli_usage_error("pack", "invalid --version '%s': %s", o.version, p);
-    if (o.quantize != NULL && strcmp(o.quantize, "none") != 0)
-        return cli_usage_error("pack", "unknown scheme '%s' for --quantize (available: none)",
-                               o.quantize);
+    static const char *const schemes[] = {"none", "f16",  "bf16", "int8", "q8_0",
+                                           "q4_0", "q4_k", "q6_k", "q4_K", "q6_K"};
+    int known = o.quantize == NULL;
+    for (size_t i = 0; !known && i < sizeof schemes / sizeof schemes[0]; i++)
+        known = strcmp(o.quantize, schemes[i]) == 0;
+    if (!known)
+        return cli_usage_error("pack", "unknown scheme '%s' for --quantize (available: none, "
+                               "f16, bf16, int8, q8_0, q4_0, q4_k, q6_k)", o.quantize);
+    if (o.recipe_path != NULL && (o.quantize != NULL || o.prune != NULL))
+        return cli_usage_error("pack", "--recipe excludes --quantize and --prune");
     const char *sde = getenv("SOURCE_DATE_EPOCH");
     if (sde != NULL && sde[0] != '\0') {
         char *end;
@@ -99,7 +139,7 @@ int cmd_pack(int argc, char **argv)
     if (ms_secret_key_load(key_path, &sk, &err) != MS_OK)
         return cli_fail("pack", &err);
     o.key = sk;
-    ms_pack_result res;
+    ms_pack_result res = {0};
     ms_status st = ms_pack(&o, &res, &err);
     ms_secret_key_free(sk);
     if (st != MS_OK)
@@ -108,5 +148,9 @@ int cmd_pack(int argc, char **argv)
            res.file_count == 1 ? "" : "s", res.model_bytes);
     printf("bundle:   %s\n", o.output_path);
     printf("manifest: %s\n", res.manifest_digest);
+    if (res.report_text != NULL) {
+        printf("\n%s", res.report_text);
+        free(res.report_text);
+    }
     return 0;
 }

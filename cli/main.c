@@ -14,6 +14,7 @@ static const char usage_text[] =
     "  verify   verify a bundle against trusted keys\n"
     "  inspect  describe a bundle (no trust decision)\n"
     "  unpack   verify a bundle, then write its model files\n"
+    "  compress quantize and prune a safetensors model, with a fidelity report\n"
     "\n"
     "`modelseal COMMAND --help` describes each command.\n"
     "exit status: 0 ok, 1 rejected, 2 usage error, 3 could not check, 4 internal error\n";
@@ -83,7 +84,7 @@ int main(int argc, char **argv)
         int (*fn)(int, char **);
     } commands[] = {
         {"keygen", cmd_keygen}, {"pack", cmd_pack},     {"verify", cmd_verify},
-        {"inspect", cmd_inspect}, {"unpack", cmd_unpack},
+        {"inspect", cmd_inspect}, {"unpack", cmd_unpack}, {"compress", cmd_compress},
     };
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (strcmp(cmd, commands[i].name) == 0)

@@ -28,6 +28,19 @@ typedef struct number_marks {
 } number_marks;
 
 
+/*
+ * Length of the number-like run at buf[start], at most 40 bytes, for quoting
+ * in a message.  buf is not NUL-terminated, so no strspn(): stay within len.
+ */
+static size_t number_excerpt(const char *buf, size_t start, size_t len)
+{
+    size_t n = 0;
+    while (n < 40 && start + n < len && buf[start + n] != '\0' &&
+           strchr("-+.eE0123456789", buf[start + n]) != NULL)
+        n++;
+    return n;
+}
+
 /* Runs after cJSON accepted the text, so strings are closed and escapes complete. */
 static ms_status lex_check(const char *buf, size_t len, const char *what, number_marks *m,
                            ms_error *err)
@@ -57,22 +70,39 @@ static ms_status lex_check(const char *buf, size_t len, const char *what, number
         size_t start = i;
         size_t d = c == '-' ? i + 1 : i;
         if (d + 1 < len && buf[d] == '0' && buf[d + 1] >= '0' && buf[d + 1] <= '9') {
-            /* buf is not NUL-terminated: stay within len (no strspn). */
-            size_t n = 0;
-            while (n < 40 && start + n < len && buf[start + n] != '\0' &&
-                   strchr("-+.eE0123456789", buf[start + n]) != NULL)
-                n++;
+            size_t n = number_excerpt(buf, start, len);
             return ms_fail(err, MS_E_FORMAT, "%s: number '%.*s' at byte %zu has a leading zero",
                            what, (int)n, buf + start, start);
         }
+        /* RFC 8259: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? -- cJSON also takes "1." */
         int plain = c != '-';
-        for (; i < len; i++) {
-            c = (unsigned char)buf[i];
-            if (c == '.' || c == 'e' || c == 'E')
-                plain = 0;
-            else if (!(c == '-' || c == '+' || (c >= '0' && c <= '9')))
-                break;
+        size_t k = d;
+        while (k < len && buf[k] >= '0' && buf[k] <= '9')
+            k++;
+        int ok = k > d;
+        if (ok && k < len && buf[k] == '.') {
+            plain = 0;
+            size_t f = ++k;
+            while (k < len && buf[k] >= '0' && buf[k] <= '9')
+                k++;
+            ok = k > f;
         }
+        if (ok && k < len && (buf[k] == 'e' || buf[k] == 'E')) {
+            plain = 0;
+            k++;
+            if (k < len && (buf[k] == '+' || buf[k] == '-'))
+                k++;
+            size_t f = k;
+            while (k < len && buf[k] >= '0' && buf[k] <= '9')
+                k++;
+            ok = k > f;
+        }
+        if (!ok) {
+            size_t n = number_excerpt(buf, start, len);
+            return ms_fail(err, MS_E_FORMAT, "%s: malformed number '%.*s' at byte %zu", what,
+                           (int)n, buf + start, start);
+        }
+        i = k;
         i--;
         if (m->count == cap) {
             cap = cap ? cap * 2 : 64;

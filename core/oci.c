@@ -42,10 +42,10 @@ static int cmp_blob(const void *a, const void *b)
  */
 static ms_status read_entry(ms_tar_reader *r, uint64_t size, int keep, int hash,
                             uint8_t **data, uint8_t digest[MS_SHA256_LEN], ms_sha256 *h,
-                            ms_error *err)
+                            const ms_blob_sink *sink, void *state, ms_error *err)
 {
     *data = NULL;
-    if (!keep && !hash)
+    if (!keep && !hash && state == NULL)
         return ms_tar_reader_skip(r, err);
     uint8_t *kept = NULL;
     if (keep && (kept = malloc(size + 1)) == NULL)
@@ -69,6 +69,8 @@ static ms_status read_entry(ms_tar_reader *r, uint64_t size, int keep, int hash,
             memcpy(kept + done, block, got);
         if (hash)
             ms_sha256_update(h, block, got);
+        if (state != NULL)
+            sink->data(state, block, got);
         done += got;
     }
     if (done != size) {
@@ -94,7 +96,7 @@ static ms_status read_entry(ms_tar_reader *r, uint64_t size, int keep, int hash,
 #define MS_OCI_MAX_WANTED 4096
 
 typedef struct wanted_set {
-    char (*hex)[MS_SHA256_HEX_LEN + 1]; /* sorted */
+    char (*hex)[MS_SHA256_HEX_LEN + 2]; /* sorted; the byte after the NUL: 1 for a probes layer */
     size_t count;
     int known; /* index.json has been read */
 } wanted_set;
@@ -104,12 +106,14 @@ static int cmp_hex(const void *a, const void *b)
     return strcmp(a, b);
 }
 
+/* 0: not wanted; 1: a document; 2: the probes layer (a larger limit). */
 static int wanted_has(const wanted_set *w, const char *hex)
 {
-    return w->count > 0 && bsearch(hex, w->hex, w->count, sizeof *w->hex, cmp_hex) != NULL;
+    const char *e = w->count > 0 ? bsearch(hex, w->hex, w->count, sizeof *w->hex, cmp_hex) : NULL;
+    return e == NULL ? 0 : 1 + e[MS_SHA256_HEX_LEN + 1];
 }
 
-static void wanted_add(wanted_set *w, const char *digest)
+static void wanted_add(wanted_set *w, const char *digest, int probes)
 {
     if (digest == NULL || strncmp(digest, "sha256:", 7) != 0 || !ms_is_sha256_hex(digest + 7) ||
         w->count >= MS_OCI_MAX_WANTED || wanted_has(w, digest + 7))
@@ -121,7 +125,8 @@ static void wanted_add(wanted_set *w, const char *digest)
         memcpy(w->hex[i], w->hex[i - 1], sizeof *w->hex);
         i--;
     }
-    memcpy(w->hex[i], digest + 7, sizeof *w->hex);
+    memcpy(w->hex[i], digest + 7, MS_SHA256_HEX_LEN + 1);
+    w->hex[i][MS_SHA256_HEX_LEN + 1] = (char)(probes != 0);
     w->count++;
 }
 
@@ -140,21 +145,37 @@ static void wanted_learn(wanted_set *w, const void *data, size_t len, int is_ind
     const cJSON *item;
     if (is_index) {
         cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(j, "manifests"))
-            wanted_add(w, digest_of(item));
+            wanted_add(w, digest_of(item), 0);
     } else {
-        wanted_add(w, digest_of(cJSON_GetObjectItemCaseSensitive(j, "config")));
+        wanted_add(w, digest_of(cJSON_GetObjectItemCaseSensitive(j, "config")), 0);
         cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(j, "layers"))
         {
             const cJSON *mt = cJSON_GetObjectItemCaseSensitive(item, "mediaType");
             size_t n = cJSON_IsString(mt) ? strlen(mt->valuestring) : 0;
             if (n >= 5 && strcmp(mt->valuestring + n - 5, "+json") == 0)
-                wanted_add(w, digest_of(item));
+                wanted_add(w, digest_of(item), 0);
+            else if (n > 0 && strcmp(mt->valuestring, MS_MT_PROBES) == 0)
+                wanted_add(w, digest_of(item), 1);
         }
     }
     cJSON_Delete(j);
 }
 
 ms_status ms_layout_read(const char *path, int hash_all, ms_layout **out, ms_error *err)
+{
+    return ms_layout_read_with(path, hash_all, NULL, out, err);
+}
+
+const ms_blob *ms_layout_find_unsorted(const ms_layout *l, const char *hex)
+{
+    for (size_t i = 0; i < l->blob_count; i++)
+        if (strcmp(l->blobs[i].hex, hex) == 0)
+            return &l->blobs[i];
+    return NULL;
+}
+
+ms_status ms_layout_read_with(const char *path, int hash_all, const ms_blob_sink *sink,
+                              ms_layout **out, ms_error *err)
 {
     wanted_set wanted = {0};
     *out = NULL;
@@ -218,7 +239,7 @@ ms_status ms_layout_read(const char *path, int hash_all, ms_layout **out, ms_err
             }
             uint8_t *data = NULL;
             uint8_t dg[MS_SHA256_LEN];
-            if ((st = read_entry(r, e.size, 1, 0, &data, dg, h, err)) != MS_OK)
+            if ((st = read_entry(r, e.size, 1, 0, &data, dg, h, NULL, NULL, err)) != MS_OK)
                 goto out;
             if (is_layout) {
                 l->oci_layout = (char *)data;
@@ -228,6 +249,11 @@ ms_status ms_layout_read(const char *path, int hash_all, ms_layout **out, ms_err
                 l->index_len = e.size;
                 wanted_learn(&wanted, data, e.size, 1);
                 wanted.known = 1;
+                /* Manifests that came before index.json were kept provisionally: learn
+                 * from them now, so the blobs they name are kept too. */
+                for (size_t k = 0; k < l->blob_count; k++)
+                    if (l->blobs[k].data != NULL && wanted_has(&wanted, l->blobs[k].hex) == 1)
+                        wanted_learn(&wanted, l->blobs[k].data, l->blobs[k].size, 0);
             }
             continue;
         }
@@ -250,7 +276,8 @@ ms_status ms_layout_read(const char *path, int hash_all, ms_layout **out, ms_err
         b->size = e.size;
         b->entry_index = index;
         int is_wanted = wanted_has(&wanted, b->hex);
-        int keep = e.size <= MS_OCI_MAX_DOCUMENT && (!wanted.known || is_wanted);
+        uint64_t limit = is_wanted == 2 ? MS_OCI_MAX_PROBES : MS_OCI_MAX_DOCUMENT;
+        int keep = e.size <= limit && (!wanted.known || is_wanted);
         if (keep && retained + e.size > MS_OCI_MAX_RETAINED) {
             st = ms_fail(err, MS_E_LIMIT, "%s: small blobs add up to more than %u bytes", path,
                          MS_OCI_MAX_RETAINED);
@@ -258,11 +285,17 @@ ms_status ms_layout_read(const char *path, int hash_all, ms_layout **out, ms_err
         }
         int hash = hash_all || keep;
         uint8_t dg[MS_SHA256_LEN];
-        if ((st = read_entry(r, e.size, keep, hash, &b->data, dg, h, err)) != MS_OK)
+        void *state = NULL;
+        if (!keep && sink != NULL)
+            state = sink->open(sink->ctx, l, b->hex, e.size);
+        st = read_entry(r, e.size, keep, hash || state != NULL, &b->data, dg, h, sink, state, err);
+        if (state != NULL)
+            sink->close(state, st == MS_OK);
+        if (st != MS_OK)
             goto out;
         if (keep)
             retained += e.size;
-        if (keep && is_wanted)
+        if (keep && is_wanted == 1)
             wanted_learn(&wanted, b->data, e.size, 0);
         l->blob_count++;
         if (hash) {

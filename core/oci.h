@@ -25,6 +25,8 @@
 #define MS_MT_METADATA "application/vnd.modelseal.metadata.v1+json"
 #define MS_MT_SIGNATURE_ARTIFACT "application/vnd.modelseal.signature.v1+json"
 #define MS_MT_DSSE "application/vnd.dsse.envelope.v1+json"
+#define MS_MT_COMPRESSION_REPORT "application/vnd.modelseal.compression-report.v1+json"
+#define MS_MT_PROBES "application/vnd.modelseal.probes.v1.raw"
 
 #define MS_ANN_FILEPATH "org.cncf.model.filepath"
 #define MS_ANN_REF_NAME "org.opencontainers.image.ref.name"
@@ -45,6 +47,7 @@
 #define MS_OCI_MAX_BLOBS 100000
 #define MS_OCI_MAX_DOCUMENT (4u << 20)      /* one JSON document */
 #define MS_OCI_MAX_RETAINED (48u << 20)     /* all retained documents together */
+#define MS_OCI_MAX_PROBES (16u << 20)       /* the probes layer (kept for verify) */
 
 typedef struct ms_blob {
     char hex[MS_SHA256_HEX_LEN + 1];
@@ -75,6 +78,25 @@ typedef struct ms_layout {
  * goes to problems; a truncated or unreadable archive is MS_E_FORMAT/MS_E_IO.
  */
 ms_status ms_layout_read(const char *path, int hash_all, ms_layout **out, ms_error *err);
+
+/*
+ * A consumer of blobs that are not kept in memory (model files), fed while
+ * they stream past, before their digest is known: it must treat the bytes as
+ * untrusted and its result as void if the blob's digest turns out wrong.
+ * open() sees the layout read so far (blobs unsorted; use
+ * ms_layout_find_unsorted) and returns a state, or NULL to skip the blob.
+ */
+typedef struct ms_blob_sink {
+    void *ctx;
+    void *(*open)(void *ctx, const ms_layout *so_far, const char *hex, uint64_t size);
+    void (*data)(void *state, const void *buf, size_t len);
+    void (*close)(void *state, int complete);
+} ms_blob_sink;
+
+ms_status ms_layout_read_with(const char *path, int hash_all, const ms_blob_sink *sink,
+                              ms_layout **out, ms_error *err);
+/* Linear search, valid while reading (before the blobs are sorted). */
+const ms_blob *ms_layout_find_unsorted(const ms_layout *l, const char *hex);
 void ms_layout_free(ms_layout *l);
 ms_blob *ms_layout_find(const ms_layout *l, const char *hex);
 

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "core/error_internal.h"
+#include "core/fsutil.h"
 #include "core/text.h"
 #include "core/json.h"
 #include "modelseal/safetensors.h"
@@ -556,9 +557,44 @@ const ms_tensor_info *ms_safetensors_find(const ms_safetensors *st, const char *
 
 const void *ms_safetensors_data(const ms_safetensors *st, const ms_tensor_info *t)
 {
-    if (st == NULL || t == NULL || t->end > st->data_size)
+    if (st == NULL || t == NULL || st->data == NULL || t->end > st->data_size)
         return NULL;
     return st->data + t->begin;
+}
+
+uint64_t ms_safetensors_header_size(const uint8_t first8[8])
+{
+    uint64_t n = 0;
+    for (int i = 7; i >= 0; i--)
+        n = (n << 8) | first8[i];
+    return n;
+}
+
+ms_status ms_safetensors_open_header(const void *buf, size_t len, uint64_t file_size,
+                                     const char *what, ms_safetensors **out, ms_error *err)
+{
+    *out = NULL;
+    if (buf == NULL || len < 8 || len > file_size)
+        return ms_fail(err, MS_E_USAGE, "ms_safetensors_open_header: bad arguments");
+    uint64_t n = ms_safetensors_header_size(buf);
+    if (n <= MS_SAFETENSORS_MAX_HEADER && n <= file_size - 8 && len < 8 + n)
+        return ms_fail(err, MS_E_USAGE, "ms_safetensors_open_header: %zu bytes given, the header "
+                       "needs %llu", len, (unsigned long long)(8 + n));
+    ms_safetensors *st = st_new(what);
+    if (st == NULL)
+        return nomem(err, what != NULL ? what : "(memory)");
+    st->base = buf;
+    st->file_size = file_size;
+    ms_status s = validate(st, err);
+    if (s != MS_OK) {
+        ms_safetensors_close(st);
+        return s;
+    }
+    /* Only the header is in memory: no tensor bytes can be handed out. */
+    st->data = NULL;
+    st->base = NULL;
+    *out = st;
+    return MS_OK;
 }
 
 uint64_t ms_safetensors_data_size(const ms_safetensors *st)
@@ -625,6 +661,10 @@ struct ms_st_writer {
     st_meta *meta; /* sorted by key */
     size_t nmeta, metacap;
     uint64_t total; /* data bytes so far */
+    /* streaming state */
+    int fd;         /* temporary file, -1 when not begun */
+    char *tmp, *path;
+    uint64_t written;
 };
 
 ms_status ms_st_writer_new(ms_st_writer **out, ms_error *err)
@@ -634,6 +674,7 @@ ms_status ms_st_writer_new(ms_st_writer **out, ms_error *err)
     *out = calloc(1, sizeof **out);
     if (*out == NULL)
         return ms_fail(err, MS_E_NOMEM, "safetensors writer: out of memory");
+    (*out)->fd = -1;
     return MS_OK;
 }
 
@@ -651,6 +692,12 @@ void ms_st_writer_free(ms_st_writer *w)
         free(w->meta[i].value);
     }
     free(w->meta);
+    if (w->fd >= 0) {
+        close(w->fd);
+        unlink(w->tmp);
+    }
+    free(w->tmp);
+    free(w->path);
     free(w);
 }
 
@@ -705,8 +752,6 @@ static ms_status writer_add(ms_st_writer *w, const char *name, ms_dtype dtype, s
                        "safetensors writer: tensor '%s': size overflows the 2^53-byte data "
                        "section",
                        name);
-    if (nbytes > 0 && data == NULL)
-        return ms_fail(err, MS_E_USAGE, "safetensors writer: tensor '%s': data is NULL", name);
     int found;
     size_t pos = writer_find(w, name, &found);
     if (found)
@@ -862,36 +907,14 @@ static int write_all(int fd, const void *buf, uint64_t len)
     return 0;
 }
 
-/* Best effort: make the rename durable.  The file itself is complete either way. */
-static void fsync_parent(const char *path)
+ms_status ms_st_writer_begin(ms_st_writer *w, const char *path, ms_error *err)
 {
-    const char *slash = strrchr(path, '/');
-    char *dir;
-    if (slash == NULL) {
-        dir = xstrdup(".");
-    } else if (slash == path) {
-        dir = xstrdup("/");
-    } else {
-        dir = malloc((size_t)(slash - path) + 1);
-        if (dir != NULL) {
-            memcpy(dir, path, (size_t)(slash - path));
-            dir[slash - path] = '\0';
-        }
-    }
-    if (dir == NULL)
-        return;
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd >= 0) {
-        (void)fsync(fd);
-        close(fd);
-    }
-    free(dir);
-}
-
-static ms_status writer_write(ms_st_writer *w, const char *path, ms_error *err)
-{
-    if (w == NULL || path == NULL)
-        return ms_fail(err, MS_E_USAGE, "safetensors writer: NULL argument");
+    if (w == NULL || path == NULL || w->fd >= 0)
+        return ms_fail(err, MS_E_USAGE, "safetensors writer: NULL argument or already begun");
+    /* A writer may be written more than once (to several paths). */
+    free(w->tmp);
+    free(w->path);
+    w->tmp = w->path = NULL;
     size_t jlen = 0;
     char *json = build_header(w, &jlen);
     if (json == NULL)
@@ -904,8 +927,9 @@ static ms_status writer_write(ms_st_writer *w, const char *path, ms_error *err)
                        (unsigned long long)hlen, (unsigned long long)MS_SAFETENSORS_MAX_HEADER);
     }
     unsigned char *head = malloc(8 + (size_t)hlen);
-    if (head == NULL) {
+    if (head == NULL || (w->path = xstrdup(path)) == NULL) {
         free(json);
+        free(head);
         return ms_fail(err, MS_E_NOMEM, "%s: out of memory building header", path);
     }
     for (int i = 0; i < 8; i++)
@@ -913,60 +937,51 @@ static ms_status writer_write(ms_st_writer *w, const char *path, ms_error *err)
     memcpy(head + 8, json, jlen);
     memset(head + 8 + jlen, ' ', pad);
     free(json);
-
-    /* O_EXCL on a fresh name beside path: same filesystem, so rename is atomic. */
-    size_t tlen = strlen(path) + 64;
-    char *tmp = malloc(tlen);
-    if (tmp == NULL) {
-        free(head);
-        return ms_fail(err, MS_E_NOMEM, "%s: out of memory", path);
-    }
-    static unsigned counter;
-    int fd = -1;
-    for (int attempt = 0; attempt < 100 && fd < 0; attempt++) {
-        snprintf(tmp, tlen, "%s.tmp-%ld-%u", path, (long)getpid(),
-                 __atomic_fetch_add(&counter, 1, __ATOMIC_RELAXED));
-        fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-        if (fd < 0 && errno != EEXIST)
-            break;
-    }
-    if (fd < 0) {
-        ms_status s =
-            ms_fail(err, MS_E_IO, "%s: cannot create temporary file: %s", path, strerror(errno));
-        free(head);
-        free(tmp);
-        return s;
-    }
-
-    const char *step = "write";
-    int ok = write_all(fd, head, 8 + hlen) == 0;
-    for (size_t i = 0; ok && i < w->n; i++)
-        if (w->ents[i]->nbytes > 0)
-            ok = write_all(fd, w->ents[i]->data, w->ents[i]->nbytes) == 0;
-    if (ok) {
-        step = "fsync";
-        ok = fsync(fd) == 0;
-    }
-    int e = errno;
-    if (close(fd) != 0 && ok) {
-        e = errno;
-        step = "close";
-        ok = 0;
-    }
-    if (ok) {
-        step = "rename";
-        ok = rename(tmp, path) == 0;
-        e = errno;
-    }
-    ms_status s = MS_OK;
-    if (!ok) {
-        s = ms_fail(err, MS_E_IO, "%s: %s failed: %s", path, step, strerror(e));
-        unlink(tmp);
-    } else {
-        fsync_parent(path);
-    }
+    ms_status s = ms_tempfile_beside(path, 0644, &w->fd, &w->tmp, err);
+    if (s == MS_OK && write_all(w->fd, head, 8 + hlen) != 0)
+        s = ms_fail(err, MS_E_IO, "%s: write failed: %s", path, strerror(errno));
     free(head);
-    free(tmp);
+    w->written = 0;
+    return s;
+}
+
+ms_status ms_st_writer_put(ms_st_writer *w, const void *data, size_t len, ms_error *err)
+{
+    if (w == NULL || w->fd < 0)
+        return ms_fail(err, MS_E_USAGE, "safetensors writer: put before begin");
+    if (len > w->total - w->written)
+        return ms_fail(err, MS_E_USAGE, "%s: more tensor bytes than declared (%llu)", w->path,
+                       (unsigned long long)w->total);
+    if (len > 0 && write_all(w->fd, data, len) != 0)
+        return ms_fail(err, MS_E_IO, "%s: write failed: %s", w->path, strerror(errno));
+    w->written += len;
+    return MS_OK;
+}
+
+ms_status ms_st_writer_commit(ms_st_writer *w, ms_error *err)
+{
+    if (w == NULL || w->fd < 0)
+        return ms_fail(err, MS_E_USAGE, "safetensors writer: commit before begin");
+    if (w->written != w->total)
+        return ms_fail(err, MS_E_USAGE, "%s: %llu of %llu tensor bytes written", w->path,
+                       (unsigned long long)w->written, (unsigned long long)w->total);
+    int fd = w->fd;
+    w->fd = -1;
+    ms_status s = ms_commit_tempfile(fd, w->tmp, w->path, 1, err);
+    return s;
+}
+
+static ms_status writer_write(ms_st_writer *w, const char *path, ms_error *err)
+{
+    for (size_t i = 0; w != NULL && i < w->n; i++)
+        if (w->ents[i]->nbytes > 0 && w->ents[i]->data == NULL)
+            return ms_fail(err, MS_E_USAGE, "safetensors writer: tensor '%s': data is NULL",
+                           w->ents[i]->name);
+    ms_status s = ms_st_writer_begin(w, path, err);
+    for (size_t i = 0; s == MS_OK && i < w->n; i++)
+        s = ms_st_writer_put(w, w->ents[i]->data, w->ents[i]->nbytes, err);
+    if (s == MS_OK)
+        s = ms_st_writer_commit(w, err);
     return s;
 }
 

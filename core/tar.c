@@ -187,6 +187,7 @@ void ms_tar_writer_free(ms_tar_writer *w)
 struct ms_tar_reader {
     struct archive *a;
     char *path;
+    int fd;
 };
 
 ms_status ms_tar_reader_open(const char *path, ms_tar_reader **out, ms_error *err)
@@ -197,37 +198,44 @@ ms_status ms_tar_reader_open(const char *path, ms_tar_reader **out, ms_error *er
         free(r);
         return ms_fail(err, MS_E_NOMEM, "%s: out of memory", path);
     }
+    r->fd = -1;
+    /* One open, then fstat: a FIFO or device swapped in after a check cannot block us. */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     struct stat sb;
-    if (stat(path, &sb) != 0) {
+    if (fd < 0 || fstat(fd, &sb) != 0) {
+        int e = errno;
+        if (fd >= 0)
+            close(fd);
         ms_tar_reader_free(r);
-        return ms_fail(err, MS_E_IO, "%s: cannot open: %s", path, strerror(errno));
+        return ms_fail(err, MS_E_IO, "%s: cannot open: %s", path, strerror(e));
     }
     if (!S_ISREG(sb.st_mode)) {
+        close(fd);
         ms_tar_reader_free(r);
         return ms_fail(err, MS_E_IO, "%s: not a regular file", path);
     }
     if (sb.st_size == 0) {
+        close(fd);
         ms_tar_reader_free(r);
         return ms_fail(err, MS_E_FORMAT, "%s: empty file, not a bundle", path);
     }
     unsigned char magic[2] = {0, 0};
-    FILE *f = fopen(path, "rb");
-    if (f != NULL) {
-        size_t got = fread(magic, 1, 2, f);
-        fclose(f);
-        if (got == 2 && magic[0] == 0x1f && magic[1] == 0x8b) {
-            ms_tar_reader_free(r);
-            return ms_fail(err, MS_E_FORMAT,
-                           "%s: gzip-compressed; a bundle is an uncompressed tar archive", path);
-        }
+    if (pread(fd, magic, 2, 0) == 2 && magic[0] == 0x1f && magic[1] == 0x8b) {
+        close(fd);
+        ms_tar_reader_free(r);
+        return ms_fail(err, MS_E_FORMAT,
+                       "%s: gzip-compressed; a bundle is an uncompressed tar archive", path);
     }
+    /* Back to blocking reads for libarchive. */
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+    r->fd = fd;
     r->a = archive_read_new();
     if (r->a == NULL) {
         ms_tar_reader_free(r);
         return ms_fail(err, MS_E_NOMEM, "%s: out of memory", path);
     }
     archive_read_support_format_tar(r->a);
-    if (archive_read_open_filename(r->a, path, 1 << 20) != ARCHIVE_OK) {
+    if (archive_read_open_fd(r->a, r->fd, 1 << 20) != ARCHIVE_OK) {
         const char *msg = archive_error_string(r->a);
         ms_status st = ms_fail(err, MS_E_FORMAT, "%s: not a tar archive (%s)", path,
                                msg != NULL ? msg : "unreadable");
@@ -327,6 +335,8 @@ void ms_tar_reader_free(ms_tar_reader *r)
         return;
     if (r->a != NULL)
         archive_read_free(r->a);
+    if (r->fd >= 0)
+        close(r->fd);
     free(r->path);
     free(r);
 }

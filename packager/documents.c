@@ -74,6 +74,8 @@ cJSON *ms_doc_config(const ms_pack_facts *f, const cJSON *layers)
     if (cfg == NULL || !add_str(cfg, "format", "safetensors") ||
         !add_str(cfg, "paramSize", params))
         return fail(c);
+    if (f->recipe_json != NULL && o->quantize != NULL && !add_str(cfg, "quantization", o->quantize))
+        return fail(c);
     cJSON *fs = cJSON_AddObjectToObject(c, "modelfs");
     cJSON *ids = cJSON_AddArrayToObject(fs, "diffIds");
     if (fs == NULL || ids == NULL)
@@ -160,9 +162,20 @@ cJSON *ms_doc_statement(const ms_pack_facts *f, const ms_doc *manifest, const ch
         return fail(s);
     cJSON *ext = cJSON_AddObjectToObject(bd, "externalParameters");
     if (ext == NULL || !add_str(ext, "name", o->name) || !add_str(ext, "version", o->version) ||
-        !add_str(ext, "license", o->license) || !add_str(ext, "description", o->description) ||
-        !add_str(ext, "quantize", o->quantize != NULL ? o->quantize : "none"))
+        !add_str(ext, "license", o->license) || !add_str(ext, "description", o->description))
         return fail(s);
+    if (f->recipe_json != NULL) {
+        /* The recipe says exactly which scheme and pruning each tensor got. */
+        cJSON *recipe = cJSON_Parse(f->recipe_json);
+        if (recipe == NULL || !cJSON_AddItemToObject(ext, "recipe", recipe)) {
+            cJSON_Delete(recipe);
+            return fail(s);
+        }
+        if (!add_str(ext, "probes", o->no_probes ? "none" : MS_PROBES_PARAM))
+            return fail(s);
+    } else if (!add_str(ext, "quantize", "none")) {
+        return fail(s);
+    }
     cJSON *internal = cJSON_AddObjectToObject(bd, "internalParameters");
     if (internal == NULL || !add_str(internal, "modelsealVersion", ms_version()) ||
         !add_str(internal, "formatVersion", MS_BUNDLE_FORMAT_VERSION))
@@ -171,7 +184,9 @@ cJSON *ms_doc_statement(const ms_pack_facts *f, const ms_doc *manifest, const ch
     if (deps == NULL)
         return fail(s);
     for (size_t i = 0; i < f->file_count; i++)
-        if (!cJSON_AddItemToArray(deps, resource(paths[i], hexes[i])))
+        if (!cJSON_AddItemToArray(deps, resource(paths[i], f->src_hexes != NULL
+                                                               ? f->src_hexes[i]
+                                                               : hexes[i])))
             return fail(s);
     cJSON *rd = cJSON_AddObjectToObject(pred, "runDetails");
     cJSON *builder = cJSON_AddObjectToObject(rd, "builder");
@@ -186,6 +201,15 @@ cJSON *ms_doc_statement(const ms_pack_facts *f, const ms_doc *manifest, const ch
         ms_rfc3339(o->source_date_epoch, t);
         cJSON *meta = cJSON_AddObjectToObject(rd, "metadata");
         if (meta == NULL || !add_str(meta, "startedOn", t) || !add_str(meta, "finishedOn", t))
+            return fail(s);
+    }
+    if (f->report_hex != NULL || f->probes_hex != NULL) {
+        cJSON *by = cJSON_AddArrayToObject(rd, "byproducts");
+        if (by == NULL ||
+            (f->report_hex != NULL &&
+             !cJSON_AddItemToArray(by, resource("compression-report.json", f->report_hex))) ||
+            (f->probes_hex != NULL &&
+             !cJSON_AddItemToArray(by, resource("probes.safetensors", f->probes_hex))))
             return fail(s);
     }
     return s;

@@ -15,6 +15,9 @@
 #include "modelseal/bundle.h"
 #include "modelseal/model.h"
 
+/* externalParameters.probes when probes are recorded. */
+#define MS_PROBES_PARAM "chacha20-box-muller-v1"
+
 /* A serialized document and its digest. */
 typedef struct ms_doc {
     char *bytes;
@@ -27,6 +30,10 @@ typedef struct ms_pack_facts {
     const ms_model *model;
     size_t file_count;
     uint64_t param_count;
+    const char **src_hexes;    /* digests of the source files (resolvedDependencies) */
+    const char *recipe_json;   /* canonical recipe when compressing, else NULL */
+    const char *report_hex;    /* compression report digest, or NULL */
+    const char *probes_hex;    /* probes layer digest, or NULL */
 } ms_pack_facts;
 
 /* RFC 3339 UTC time ("2024-01-02T03:04:05Z") of a Unix time into buf[32]. */

@@ -12,6 +12,11 @@
 #include <string.h>
 #include <time.h>
 
+#include <errno.h>
+#include <unistd.h>
+
+#include "compress/compress.h"
+#include "compress/quant.h"
 #include "core/digest.h"
 #include "core/error_internal.h"
 #include "core/fsutil.h"
@@ -26,9 +31,128 @@
 
 typedef struct file_entry {
     const ms_model_file *f;
-    char hex[MS_SHA256_HEX_LEN + 1];
+    char src_hex[MS_SHA256_HEX_LEN + 1]; /* the input file */
+    char hex[MS_SHA256_HEX_LEN + 1];     /* the file as packed (compressed or not) */
     uint64_t size;
+    char *pack_path;                     /* compressed copy, or NULL for the input itself */
 } file_entry;
+
+/* Compression state of one pack: a private directory beside the output. */
+typedef struct pack_compression {
+    char *dir;
+    ms_compress_report *report;
+    char *recipe_json;
+    char *probes_path;
+    char probes_hex[MS_SHA256_HEX_LEN + 1];
+    uint64_t probes_size;
+} pack_compression;
+
+static int wants_compression(const ms_pack_options *o)
+{
+    return (o->quantize != NULL && strcmp(o->quantize, "none") != 0) ||
+           (o->prune != NULL && strcmp(o->prune, "none") != 0) || o->recipe_path != NULL;
+}
+
+static void compression_cleanup(pack_compression *c, file_entry *files, size_t n)
+{
+    for (size_t i = 0; files != NULL && i < n; i++) {
+        if (files[i].pack_path != NULL)
+            unlink(files[i].pack_path);
+        free(files[i].pack_path);
+    }
+    if (c->probes_path != NULL)
+        unlink(c->probes_path);
+    if (c->dir != NULL)
+        rmdir(c->dir);
+    free(c->dir);
+    free(c->probes_path);
+    free(c->recipe_json);
+    ms_compress_report_free(c->report);
+}
+
+/*
+ * Compress every weight file into the private directory and record what the
+ * bundle will hold instead of the input.  The probe seed is the SHA-256 of
+ * the input files' digests, so the same inputs give the same bundle.
+ */
+static ms_status compress_files(const ms_pack_options *o, file_entry *files, size_t n,
+                                pack_compression *c, ms_error *err)
+{
+    ms_compress_options co = {.quantize = o->quantize,
+                              .prune = o->prune,
+                              .recipe_path = o->recipe_path,
+                              .probes = !o->no_probes,
+                              .probe_rows = o->probe_rows,
+                              .threads = o->threads};
+    ms_recipe *recipe = NULL;
+    ms_status st = ms_compress_recipe_from(&co, &recipe, err);
+    if (st != MS_OK)
+        return st;
+    ms_sha256 *h = ms_sha256_new();
+    uint8_t seed[MS_SHA256_LEN];
+    if (h == NULL) {
+        ms_recipe_free(recipe);
+        return ms_fail(err, MS_E_NOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < n; i++) {
+        uint8_t dg[MS_SHA256_LEN];
+        ms_hex_decode(files[i].src_hex, MS_SHA256_LEN, dg);
+        ms_sha256_update(h, dg, sizeof dg);
+    }
+    ms_sha256_final(h, seed);
+    ms_sha256_free(h);
+    if ((st = ms_compress_report_new(&co, recipe, seed, &c->report, err)) != MS_OK) {
+        ms_recipe_free(recipe);
+        return st;
+    }
+    size_t dl = strlen(o->output_path) + 32;
+    if ((c->dir = malloc(dl)) == NULL)
+        return ms_fail(err, MS_E_NOMEM, "out of memory");
+    snprintf(c->dir, dl, "%s.work-XXXXXX", o->output_path);
+    if (mkdtemp(c->dir) == NULL) {
+        st = ms_fail(err, MS_E_IO, "%s: cannot create a work directory: %s", c->dir,
+                     strerror(errno));
+        free(c->dir);
+        c->dir = NULL;
+        return st;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (files[i].f->kind != MS_FILE_WEIGHTS)
+            continue;
+        size_t pl = dl + 32;
+        if ((files[i].pack_path = malloc(pl)) == NULL)
+            return ms_fail(err, MS_E_NOMEM, "out of memory");
+        snprintf(files[i].pack_path, pl, "%s/%zu.safetensors", c->dir, i);
+        if ((st = ms_compress_tensors(c->report, files[i].f->st, files[i].f->relpath,
+                                      files[i].pack_path, err)) != MS_OK)
+            return st;
+        uint8_t dg[MS_SHA256_LEN];
+        if ((st = ms_sha256_file(files[i].pack_path, dg, &files[i].size, err)) != MS_OK)
+            return st;
+        ms_hex_encode(dg, MS_SHA256_LEN, files[i].hex);
+    }
+    if ((st = ms_compress_report_finish(c->report, err)) != MS_OK)
+        return st;
+    if ((c->recipe_json = ms_compress_recipe_json(c->report)) == NULL)
+        return ms_fail(err, MS_E_NOMEM, "out of memory");
+    if (!o->no_probes && ms_compress_has_probes(c->report)) {
+        size_t pl = dl + 32;
+        if ((c->probes_path = malloc(pl)) == NULL)
+            return ms_fail(err, MS_E_NOMEM, "out of memory");
+        snprintf(c->probes_path, pl, "%s/probes.safetensors", c->dir);
+        if ((st = ms_compress_write_probes(c->report, c->probes_path, err)) != MS_OK)
+            return st;
+        uint8_t dg[MS_SHA256_LEN];
+        if ((st = ms_sha256_file(c->probes_path, dg, &c->probes_size, err)) != MS_OK)
+            return st;
+        if (c->probes_size > MS_OCI_MAX_PROBES)
+            return ms_fail(err, MS_E_LIMIT, "the probes layer would be %llu bytes, over the %u-byte "
+                           "limit: use fewer probe rows", (unsigned long long)c->probes_size,
+                           MS_OCI_MAX_PROBES);
+        ms_hex_encode(dg, MS_SHA256_LEN, c->probes_hex);
+    }
+    return MS_OK;
+}
 
 static ms_status doc_from_json(cJSON *j, ms_doc *d, const char *what, ms_error *err)
 {
@@ -74,9 +198,12 @@ static ms_status check_options(const ms_pack_options *o, ms_error *err)
         return ms_fail(err, MS_E_USAGE, "pack needs a version (--version)");
     if ((p = ms_semver_problem(o->version)) != NULL)
         return ms_fail(err, MS_E_USAGE, "invalid version '%s': %s", o->version, p);
-    if (o->quantize != NULL && strcmp(o->quantize, "none") != 0)
-        return ms_fail(err, MS_E_USAGE,
-                       "unknown quantization scheme '%s' (available: none)", o->quantize);
+    ms_scheme scheme;
+    if (o->quantize != NULL && ms_scheme_parse(o->quantize, &scheme) != 0)
+        return ms_fail(err, MS_E_USAGE, "unknown quantization scheme '%s' (available: none, f16, "
+                       "bf16, int8, q8_0, q4_0, q4_k, q6_k)", o->quantize);
+    if (o->recipe_path != NULL && (o->quantize != NULL || o->prune != NULL))
+        return ms_fail(err, MS_E_USAGE, "a recipe excludes --quantize and --prune");
     if (o->license != NULL && (o->license[0] == '\0' || strlen(o->license) > 1024))
         return ms_fail(err, MS_E_USAGE, "a license expression must be 1-1024 bytes");
     if (o->license != NULL && !ms_utf8_valid(o->license))
@@ -104,12 +231,15 @@ ms_status ms_pack(const ms_pack_options *opt, ms_pack_result *res, ms_error *err
     ms_model *model = NULL;
     file_entry *files = NULL;
     ms_doc metadata = {0}, config = {0}, manifest = {0}, statement = {0}, envelope = {0},
-           sigmanifest = {0}, index = {0};
+           sigmanifest = {0}, index = {0}, report = {0};
+    pack_compression comp = {0};
+    const char **src_hexes = NULL;
+    size_t n = 0;
     ms_tar_writer *w = NULL;
 
     if ((st = ms_model_open(opt->model_path, &model, err)) != MS_OK)
         goto out;
-    size_t n = ms_model_file_count(model);
+    n = ms_model_file_count(model);
     files = calloc(n, sizeof *files);
     if (files == NULL) {
         st = ms_fail(err, MS_E_NOMEM, "out of memory");
@@ -130,15 +260,46 @@ ms_status ms_pack(const ms_pack_options *opt, ms_pack_result *res, ms_error *err
         uint8_t dg[MS_SHA256_LEN];
         if ((st = ms_sha256_file(files[i].f->path, dg, &files[i].size, err)) != MS_OK)
             goto out;
-        ms_hex_encode(dg, MS_SHA256_LEN, files[i].hex);
+        ms_hex_encode(dg, MS_SHA256_LEN, files[i].src_hex);
+        memcpy(files[i].hex, files[i].src_hex, sizeof files[i].hex);
+    }
+    if (wants_compression(opt) && (st = compress_files(opt, files, n, &comp, err)) != MS_OK)
+        goto out;
+    for (size_t i = 0; i < n; i++)
         total += files[i].size;
+    if (comp.report != NULL) {
+        report.bytes = ms_compress_report_render(comp.report, 1);
+        if (report.bytes == NULL) {
+            st = ms_fail(err, MS_E_NOMEM, "out of memory");
+            goto out;
+        }
+        report.len = strlen(report.bytes);
+        if (report.len > MS_OCI_MAX_DOCUMENT) {
+            st = ms_fail(err, MS_E_LIMIT, "the compression report would be %zu bytes, over "
+                         "the %u-byte document limit", report.len, MS_OCI_MAX_DOCUMENT);
+            goto out;
+        }
+        uint8_t rdg[MS_SHA256_LEN];
+        ms_sha256_buf(report.bytes, report.len, rdg);
+        ms_hex_encode(rdg, MS_SHA256_LEN, report.hex);
     }
 
+    src_hexes = calloc(n ? n : 1, sizeof *src_hexes);
+    if (src_hexes == NULL) {
+        st = ms_fail(err, MS_E_NOMEM, "out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++)
+        src_hexes[i] = files[i].src_hex;
     ms_pack_facts facts = {
         .opt = opt,
         .model = model,
         .file_count = n,
         .param_count = 0,
+        .src_hexes = src_hexes,
+        .recipe_json = comp.recipe_json,
+        .report_hex = report.bytes != NULL ? report.hex : NULL,
+        .probes_hex = comp.probes_hex[0] ? comp.probes_hex : NULL,
     };
     for (size_t i = 0; i < n; i++) {
         const ms_safetensors *st_file = files[i].f->st;
@@ -174,7 +335,15 @@ ms_status ms_pack(const ms_pack_options *opt, ms_pack_result *res, ms_error *err
         goto out;
     }
     cJSON *md = ms_descriptor_build(MS_MT_METADATA, NULL, metadata.hex, metadata.len, NULL);
-    if (md == NULL || !cJSON_AddItemToArray(layers, md)) {
+    cJSON *rd = report.bytes == NULL ? NULL
+                                     : ms_descriptor_build(MS_MT_COMPRESSION_REPORT, NULL,
+                                                           report.hex, report.len, NULL);
+    cJSON *pd = comp.probes_hex[0] == '\0' ? NULL
+                                            : ms_descriptor_build(MS_MT_PROBES, NULL, comp.probes_hex,
+                                                                  comp.probes_size, NULL);
+    if (md == NULL || !cJSON_AddItemToArray(layers, md) ||
+        (report.bytes != NULL && (rd == NULL || !cJSON_AddItemToArray(layers, rd))) ||
+        (comp.probes_hex[0] && (pd == NULL || !cJSON_AddItemToArray(layers, pd)))) {
         cJSON_Delete(layers);
         st = ms_fail(err, MS_E_NOMEM, "out of memory");
         goto out;
@@ -236,9 +405,10 @@ ms_status ms_pack(const ms_pack_options *opt, ms_pack_result *res, ms_error *err
         (st = ms_tar_writer_add_bytes(w, "index.json", index.bytes, index.len, err)) != MS_OK)
         goto out;
     /* Documents first, so a streaming reader meets every JSON blob before the weights. */
-    const ms_doc *docs[] = {&manifest, &sigmanifest, &config, &metadata, &envelope};
+    const ms_doc *docs[] = {&manifest, &sigmanifest, &config, &metadata, &envelope, &report};
+    size_t ndocs = report.bytes != NULL ? 6 : 5;
     char name[96];
-    for (size_t i = 0; i < sizeof docs / sizeof docs[0]; i++) {
+    for (size_t i = 0; i < ndocs; i++) {
         snprintf(name, sizeof name, "blobs/sha256/%s", docs[i]->hex);
         if ((st = ms_tar_writer_add_bytes(w, name, docs[i]->bytes, docs[i]->len, err)) != MS_OK)
             goto out;
@@ -246,19 +416,30 @@ ms_status ms_pack(const ms_pack_options *opt, ms_pack_result *res, ms_error *err
     snprintf(name, sizeof name, "blobs/sha256/%s", MS_EMPTY_DIGEST_HEX);
     if ((st = ms_tar_writer_add_bytes(w, name, MS_EMPTY_BLOB, 2, err)) != MS_OK)
         goto out;
+    /* The probes come before the weights: verify needs them while the weights stream past. */
+    if (comp.probes_hex[0]) {
+        snprintf(name, sizeof name, "blobs/sha256/%s", comp.probes_hex);
+        uint8_t want[MS_SHA256_LEN];
+        ms_hex_decode(comp.probes_hex, MS_SHA256_LEN, want);
+        if ((st = ms_tar_writer_add_file(w, name, comp.probes_path, comp.probes_size, want,
+                                         err)) != MS_OK)
+            goto out;
+    }
     for (size_t i = 0; i < n; i++) {
         int seen = 0;
         for (size_t j = 0; j < i && !seen; j++)
             seen = strcmp(files[j].hex, files[i].hex) == 0;
-        for (size_t j = 0; j < sizeof docs / sizeof docs[0] && !seen; j++)
+        for (size_t j = 0; j < ndocs && !seen; j++)
             seen = strcmp(docs[j]->hex, files[i].hex) == 0;
+        seen = seen || strcmp(comp.probes_hex, files[i].hex) == 0;
         seen = seen || strcmp(files[i].hex, MS_EMPTY_DIGEST_HEX) == 0;
         if (seen)
             continue; /* identical content is one blob */
         snprintf(name, sizeof name, "blobs/sha256/%s", files[i].hex);
         uint8_t want[MS_SHA256_LEN];
         ms_hex_decode(files[i].hex, MS_SHA256_LEN, want);
-        if ((st = ms_tar_writer_add_file(w, name, files[i].f->path, files[i].size, want,
+        const char *src = files[i].pack_path != NULL ? files[i].pack_path : files[i].f->path;
+        if ((st = ms_tar_writer_add_file(w, name, src, files[i].size, want,
                                          err)) != MS_OK)
             goto out;
     }
@@ -268,6 +449,8 @@ ms_status ms_pack(const ms_pack_options *opt, ms_pack_result *res, ms_error *err
         snprintf(res->manifest_digest, sizeof res->manifest_digest, "sha256:%s", manifest.hex);
         res->file_count = n;
         res->model_bytes = total;
+        res->compressed = comp.report != NULL;
+        res->report_text = comp.report != NULL ? ms_compress_report_render(comp.report, 0) : NULL;
     }
 out:
     ms_tar_writer_free(w);
@@ -278,6 +461,9 @@ out:
     doc_free(&envelope);
     doc_free(&sigmanifest);
     doc_free(&index);
+    doc_free(&report);
+    free(src_hexes);
+    compression_cleanup(&comp, files, n);
     free(files);
     ms_model_close(model);
     return st;

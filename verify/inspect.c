@@ -48,6 +48,13 @@ static char *render_json(const ms_view *v, const char *path, char **problems, si
         add_opt(meta, "license", v->license);
         add_opt(meta, "description", v->description);
     }
+    if (v->compression != NULL) {
+        /* The signed report as it is: totals, worst tensor, per-tensor figures. */
+        cJSON *c = cJSON_Duplicate(v->compression, 1);
+        if (c != NULL)
+            cJSON_AddItemToObject(o, "compression", c);
+        cJSON_AddBoolToObject(o, "probes", v->has_probes_layer);
+    }
     cJSON *files = cJSON_AddArrayToObject(o, "files");
     for (size_t i = 0; files != NULL && i < v->file_count; i++) {
         cJSON *f = cJSON_CreateObject();
@@ -131,6 +138,38 @@ static char *render_text(const ms_view *v, const char *path, char **problems, si
         bad |= appendf(&b, &n, "  %-8s %12llu  sha256:%s  %s\n", kind_of(v->files[i].media_type),
                        (unsigned long long)v->files[i].size, v->files[i].hex,
                        ms_text_clean(v->files[i].filepath));
+    if (v->compression != NULL) {
+        const cJSON *tot = cJSON_GetObjectItemCaseSensitive(v->compression, "total");
+        const cJSON *bpw = cJSON_GetObjectItemCaseSensitive(tot, "bitsPerWeight");
+        const cJSON *sq = cJSON_GetObjectItemCaseSensitive(tot, "sqnrDb");
+        const cJSON *worst = cJSON_GetObjectItemCaseSensitive(v->compression, "worst");
+        const cJSON *wn = cJSON_GetObjectItemCaseSensitive(worst, "name");
+        const cJSON *wsq = cJSON_GetObjectItemCaseSensitive(worst, "sqnrDb");
+        bad |= appendf(&b, &n, "compression: %.3f bits/weight, SQNR %s%.2f dB%s, probes %s\n",
+                       cJSON_IsNumber(bpw) ? bpw->valuedouble : 0.0,
+                       cJSON_IsNumber(sq) ? "" : "(exact) ",
+                       cJSON_IsNumber(sq) ? sq->valuedouble : 0.0, "",
+                       v->has_probes_layer ? "recorded" : "none");
+        if (cJSON_IsString(wn) && cJSON_IsNumber(wsq))
+            bad |= appendf(&b, &n, "  worst tensor: %s (%.2f dB)\n", ms_text_clean(wn->valuestring),
+                           wsq->valuedouble);
+        const cJSON *t;
+        cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(v->compression, "tensors"))
+        {
+            const cJSON *nm = cJSON_GetObjectItemCaseSensitive(t, "name");
+            const cJSON *sc = cJSON_GetObjectItemCaseSensitive(t, "scheme");
+            const cJSON *tb = cJSON_GetObjectItemCaseSensitive(t, "bitsPerWeight");
+            const cJSON *ts = cJSON_GetObjectItemCaseSensitive(t, "sqnrDb");
+            if (!cJSON_IsString(nm) || !cJSON_IsString(sc))
+                continue;
+            char sqs[32] = "exact";
+            if (cJSON_IsNumber(ts))
+                snprintf(sqs, sizeof sqs, "%.2f dB", ts->valuedouble);
+            bad |= appendf(&b, &n, "  %-6s %7.3f b/w  %10s  %s\n", ms_text_clean(sc->valuestring),
+                           cJSON_IsNumber(tb) ? tb->valuedouble : 0.0, sqs,
+                           ms_text_clean(nm->valuestring));
+        }
+    }
     size_t sigs = 0;
     for (size_t i = 0; i < v->envelope_count; i++)
         sigs += v->envelopes[i].env != NULL ? v->envelopes[i].env->signature_count : 0;

@@ -90,6 +90,10 @@ int ms_report_check(ms_report *r, const char *name, int ok, const char *fmt, ...
     va_start(ap, fmt);
     vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
+    /* Details quote archive entry names, which are raw bytes (and the cut
+     * above may split a character): keep them valid UTF-8 without control
+     * bytes, as JSON output and terminals need. */
+    ms_text_sanitize(buf, sizeof buf);
     c[r->check_count].name = strdup(name);
     c[r->check_count].detail = strdup(buf);
     c[r->check_count].ok = ok != 0;

@@ -103,7 +103,11 @@ static int check_statement(const ms_view *v, const ms_dsse_envelope *env, const 
                                  "statement", what, f->filepath);
             continue;
         }
-        hit->used = 1;
+        /* Mark every subject of that name (duplicates are reported above). */
+        for (subject_ref *q = hit; q >= refs && strcmp(q->name, f->filepath) == 0; q--)
+            q->used = 1;
+        for (subject_ref *q = hit; q < refs + nsubj && strcmp(q->name, f->filepath) == 0; q++)
+            q->used = 1;
         if (hit->digest == NULL || strcmp(hit->digest, f->hex) != 0)
             ok = ms_report_check(r, "statement", 0,
                                  "%s: file '%.200s' is sha256:%s in the bundle but the signed "
@@ -114,7 +118,7 @@ static int check_statement(const ms_view *v, const ms_dsse_envelope *env, const 
     for (k = 0; k < nsubj; k++)
         if (!refs[k].used)
             ok = ms_report_check(r, "statement", 0,
-                                 "%s: the signed statement names '%.200s', which the bundle lacks",
+                                 "%s: names '%.200s', which the bundle lacks",
                                  what, refs[k].name);
     free(refs);
     if (ok)

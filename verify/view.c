@@ -12,6 +12,7 @@
 #include "core/fsutil.h"
 #include "core/json.h"
 #include "modelseal/bundle.h"
+#include "verify/probecheck.h"
 #include "verify/view.h"
 
 void ms_view_free(ms_view *v)
@@ -23,6 +24,7 @@ void ms_view_free(ms_view *v)
     cJSON_Delete(v->config);
     cJSON_Delete(v->metadata);
     cJSON_Delete(v->sigmanifest);
+    cJSON_Delete(v->compression);
     for (size_t i = 0; i < v->envelope_count; i++)
         ms_dsse_free(v->envelopes[i].env);
     free(v->envelopes);
@@ -58,7 +60,7 @@ static cJSON *blob_json(const ms_view *v, const ms_descriptor *d, const char *wh
     ms_blob *b = resolve(v, d, what, r);
     if (b == NULL)
         return NULL;
-    if (b->data == NULL) {
+    if (b->data == NULL || b->size > MS_OCI_MAX_DOCUMENT) {
         if (b->size > MS_OCI_MAX_DOCUMENT)
             ms_report_check(r, "document", 0, "%s: %llu bytes is over the %u-byte document "
                             "limit", what, (unsigned long long)b->size, MS_OCI_MAX_DOCUMENT);
@@ -290,6 +292,20 @@ static void walk_model_manifest(ms_view *v, ms_report *r, const ms_descriptor *m
             ok = ms_report_check(r, "model-manifest", 0, "%s", e.message);
             continue;
         }
+        if (strcmp(d.media_type, MS_MT_COMPRESSION_REPORT) == 0) {
+            if (v->compression == NULL)
+                v->compression = blob_json(v, &d, "compression report", r);
+            else
+                ok = ms_report_check(r, "model-manifest", 0, "%s: a second compression report",
+                                     what);
+            continue;
+        }
+        if (strcmp(d.media_type, MS_MT_PROBES) == 0) {
+            if (v->has_probes_layer++)
+                ok = ms_report_check(r, "model-manifest", 0, "%s: a second probes layer", what);
+            resolve(v, &d, what, r);
+            continue;
+        }
         if (strcmp(d.media_type, MS_MT_METADATA) == 0) {
             if (metadata_layers++ == 0)
                 v->metadata = blob_json(v, &d, "metadata", r);
@@ -496,8 +512,13 @@ static void walk_signature_manifest(ms_view *v, ms_report *r, const ms_descripto
         ve->keyid_hint = ms_descriptor_annotation(&d, MS_ANN_KEYID);
         ve->algorithm = ms_descriptor_annotation(&d, MS_ANN_ALGORITHM);
         if (b->data == NULL) {
-            ok = ms_report_check(r, "envelope", 0, "%s: envelope of %llu bytes is too large", what,
-                                 (unsigned long long)b->size);
+            if (b->size > MS_OCI_MAX_DOCUMENT)
+                ok = ms_report_check(r, "envelope", 0, "%s: envelope of %llu bytes is over the "
+                                     "%u-byte document limit", what, (unsigned long long)b->size,
+                                     MS_OCI_MAX_DOCUMENT);
+            else
+                ok = ms_report_check(r, "envelope", 0, "%s: envelope sha256:%s comes before the "
+                                     "signature manifest that references it", what, b->hex);
             continue;
         }
         if (ms_dsse_parse((const char *)b->data, b->size, &ve->env, &e) != MS_OK)
@@ -508,6 +529,32 @@ static void walk_signature_manifest(ms_view *v, ms_report *r, const ms_descripto
                         "manifest", v->envelope_count);
 }
 
+/* One line on what compression cost, from the signed report. */
+static void report_compression(const ms_view *v, ms_report *r)
+{
+    const cJSON *tot = cJSON_GetObjectItemCaseSensitive(v->compression, "total");
+    const cJSON *bpw = cJSON_GetObjectItemCaseSensitive(tot, "bitsPerWeight");
+    const cJSON *sq = cJSON_GetObjectItemCaseSensitive(tot, "sqnrDb");
+    const cJSON *worst = cJSON_GetObjectItemCaseSensitive(v->compression, "worst");
+    const char *wn = str_field(worst, "name");
+    const cJSON *wsq = cJSON_GetObjectItemCaseSensitive(worst, "sqnrDb");
+    if (!cJSON_IsNumber(bpw)) {
+        ms_report_check(r, "compression", 0, "compression report has no total bitsPerWeight");
+        return;
+    }
+    char total[32] = "exact", w[32] = "exact";
+    if (cJSON_IsNumber(sq))
+        snprintf(total, sizeof total, "%.2f dB", sq->valuedouble);
+    if (cJSON_IsNumber(wsq))
+        snprintf(w, sizeof w, "%.2f dB", wsq->valuedouble);
+    if (wn != NULL)
+        ms_report_check(r, "compression", 1, "%.3f bits per weight, SQNR %s; worst tensor "
+                        "'%.200s' at %s", bpw->valuedouble, total, wn, w);
+    else
+        ms_report_check(r, "compression", 1, "%.3f bits per weight, SQNR %s",
+                        bpw->valuedouble, total);
+}
+
 ms_status ms_view_load(const char *path, int hash_all, ms_report *r, ms_view **out,
                        ms_error *err)
 {
@@ -515,8 +562,14 @@ ms_status ms_view_load(const char *path, int hash_all, ms_report *r, ms_view **o
     ms_view *v = calloc(1, sizeof *v);
     if (v == NULL)
         return ms_fail(err, MS_E_NOMEM, "out of memory");
-    ms_status st = ms_layout_read(path, hash_all, &v->layout, err);
+    /* A full verification re-checks integrity probes while the weights stream past. */
+    ms_probe_checker *pc = hash_all ? ms_probe_checker_new() : NULL;
+    ms_blob_sink sink;
+    if (pc != NULL)
+        ms_probe_checker_sink(pc, &sink);
+    ms_status st = ms_layout_read_with(path, hash_all, pc != NULL ? &sink : NULL, &v->layout, err);
     if (st != MS_OK) {
+        ms_probe_checker_free(pc);
         free(v);
         return st;
     }
@@ -541,6 +594,15 @@ ms_status ms_view_load(const char *path, int hash_all, ms_report *r, ms_view **o
         if (unref == 0)
             ms_report_check(r, "unreferenced", 1, "every blob is referenced");
     }
+    if (pc != NULL && !v->unsupported) {
+        ms_probe_checker_report(pc, v->layout, r);
+        if (v->compression != NULL && !v->has_probes_layer)
+            ms_report_check(r, "probes", 1, "no integrity probes recorded (packed with "
+                            "--no-probes): compressed weights are covered by digests only");
+        if (v->compression != NULL)
+            report_compression(v, r);
+    }
+    ms_probe_checker_free(pc);
     char dg[80];
     snprintf(dg, sizeof dg, "sha256:%s", v->manifest_hex);
     ms_report_set_model(r, v->name, v->version, v->manifest_hex[0] ? dg : NULL,

@@ -39,6 +39,8 @@ typedef struct ms_view {
     ms_view_envelope *envelopes;
     size_t envelope_count;
     int unsupported;        /* unknown format major version */
+    cJSON *compression;     /* the compression report layer, or NULL */
+    int has_probes_layer;
 } ms_view;
 
 /*

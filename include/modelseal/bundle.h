@@ -46,7 +46,12 @@ typedef struct ms_pack_options {
     const char *version;       /* required semantic version */
     const char *license;       /* optional license expression */
     const char *description;   /* optional */
-    const char *quantize;      /* NULL or "none" (the only scheme so far) */
+    const char *quantize;      /* scheme for 2-D weights, NULL or "none" for none */
+    const char *prune;         /* "none", "magnitude:S", "2:4", or NULL */
+    const char *recipe_path;   /* JSON recipe instead of quantize/prune, or NULL */
+    int no_probes;             /* leave integrity probes out */
+    size_t probe_rows;         /* 0: the default (4) */
+    int threads;               /* compression threads; 0: all cores */
     const char *builder_id;    /* NULL: MS_DEFAULT_BUILDER_ID */
     int64_t source_date_epoch; /* < 0: not set; build times are then left out */
 } ms_pack_options;
@@ -57,7 +62,9 @@ typedef struct ms_pack_options {
 typedef struct ms_pack_result {
     char manifest_digest[72]; /* "sha256:<hex>" of the model manifest */
     size_t file_count;        /* model files packed */
-    uint64_t model_bytes;     /* their total size */
+    uint64_t model_bytes;     /* their total size as packed */
+    int compressed;           /* a compression step ran */
+    char *report_text;        /* compression table (malloc'd, caller frees), or NULL */
 } ms_pack_result;
 
 ms_status ms_pack(const ms_pack_options *opt, ms_pack_result *res, ms_error *err);

@@ -8,5 +8,6 @@
 #include "modelseal/keys.h"
 #include "modelseal/dsse.h"
 #include "modelseal/bundle.h"
+#include "modelseal/compress.h"
 
 #endif

@@ -89,6 +89,17 @@ ms_status ms_safetensors_open(const char *path, ms_safetensors **out, ms_error *
 ms_status ms_safetensors_open_memory(const void *buf, size_t len, const char *what,
                                      ms_safetensors **out, ms_error *err);
 
+/*
+ * Validate a file known only by its first len bytes (which must hold the
+ * whole header, 8 + ms_safetensors_header_size() bytes) and its total size,
+ * for readers that stream the data: the span rules are checked against
+ * file_size.  ms_safetensors_data() returns NULL for such a reader.
+ */
+ms_status ms_safetensors_open_header(const void *buf, size_t len, uint64_t file_size,
+                                     const char *what, ms_safetensors **out, ms_error *err);
+/* The header length field in a file's first 8 bytes (little-endian). */
+uint64_t ms_safetensors_header_size(const uint8_t first8[8]);
+
 void ms_safetensors_close(ms_safetensors *st);
 
 /* Tensors, sorted by name (byte order). */
@@ -131,6 +142,20 @@ ms_status ms_st_writer_add(ms_st_writer *w, const char *name, ms_dtype dtype, si
 ms_status ms_st_writer_set_metadata(ms_st_writer *w, const char *key, const char *value,
                                     ms_error *err);
 ms_status ms_st_writer_write(ms_st_writer *w, const char *path, ms_error *err);
+
+/*
+ * Streaming: for files larger than memory.  Declare every tensor with
+ * ms_st_writer_add(..., data = NULL), set the metadata, then
+ * ms_st_writer_begin() writes the header to a temporary file beside path,
+ * ms_st_writer_put() appends tensor bytes in the declared tensors' name
+ * order (any chunking; the writer counts bytes and refuses overruns), and
+ * ms_st_writer_commit() checks every byte arrived, fsyncs and renames the
+ * file into place.  ms_st_writer_free() before commit removes the
+ * temporary file.
+ */
+ms_status ms_st_writer_begin(ms_st_writer *w, const char *path, ms_error *err);
+ms_status ms_st_writer_put(ms_st_writer *w, const void *data, size_t len, ms_error *err);
+ms_status ms_st_writer_commit(ms_st_writer *w, ms_error *err);
 
 #ifdef __cplusplus
 }

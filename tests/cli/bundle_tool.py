@@ -23,6 +23,8 @@ MT_WEIGHT = "application/vnd.cncf.model.weight.v1.raw"
 MT_WCONFIG = "application/vnd.cncf.model.weight.config.v1.raw"
 MT_DOC = "application/vnd.cncf.model.doc.v1.raw"
 MT_METADATA = "application/vnd.modelseal.metadata.v1+json"
+MT_REPORT = "application/vnd.modelseal.compression-report.v1+json"
+MT_PROBES = "application/vnd.modelseal.probes.v1.raw"
 MT_DSSE = "application/vnd.dsse.envelope.v1+json"
 
 
@@ -63,6 +65,36 @@ def make_model(d):
         json.dump({"version": "1.0", "vocab": {"a": 0, "b": 1}}, f)
     with open(os.path.join(d, "README.md"), "w") as f:
         f.write("# tiny\n\nA tiny model for tests.\n")
+
+
+def make_model_wide(d, seed=7, nan=False):
+    """Tensors shaped to exercise every scheme: 256-wide rows (k-quants), 96-wide rows
+    (fallbacks), a norm and a bias that stay unquantized, and an integer tensor."""
+    import random
+    rnd = random.Random(seed)
+    os.makedirs(d, exist_ok=True)
+
+    def gauss(n, scale=0.02):
+        return [rnd.gauss(0.0, scale) for _ in range(n)]
+
+    attn = gauss(64 * 256)
+    for r in range(64):          # an outlier column, as real weights have
+        attn[r * 256 + 7] *= 20
+    if nan:
+        attn[5] = float("nan")
+    tensors = [
+        ("layers.0.attn.weight", "F32", [64, 256], struct.pack("<%df" % len(attn), *attn)),
+        ("layers.0.mlp.weight", "F32", [32, 96], struct.pack("<3072f", *gauss(3072))),
+        ("layers.0.norm.weight", "F32", [256], struct.pack("<256f", *[1.0] * 256)),
+        ("layers.0.mlp.bias", "F32", [32], struct.pack("<32f", *gauss(32))),
+        ("embed.weight", "BF16", [16, 256],
+         b"".join(struct.pack("<f", v)[2:] for v in gauss(4096))),
+        ("position_ids", "I64", [8], struct.pack("<8q", *range(8))),
+    ]
+    with open(os.path.join(d, "model.safetensors"), "wb") as f:
+        f.write(safetensors(tensors, {"format": "pt"}))
+    with open(os.path.join(d, "config.json"), "w") as f:
+        json.dump({"architectures": ["Wide"], "hidden_size": 256}, f)
 
 
 class Bundle:
@@ -305,6 +337,31 @@ def tamper(src, out, case, other=None, key=None):
             {"name": "extra.bin", "digest": {"sha256": "0" * 64}}))
     elif case == "resign":
         rebuild(b, m, keyfile=key)
+    elif case == "resign-weights-data":
+        # Flip the sign of the first stored scale of the first compressed tensor (the
+        # high byte of a block's fp16 scale, or of an int8 row's f32 scale), then fix
+        # every digest and sign again: only the integrity probes can notice.
+        h = layer[MT_WEIGHT]
+        data = bytearray(b.blob(h))
+        n = struct.unpack("<Q", data[:8])[0]
+        header = json.loads(data[8:8 + n])
+        comp = json.loads(header["__metadata__"]["modelseal.compression"])["tensors"]
+        name = sorted(comp)[0]
+        scheme = comp[name]["scheme"]
+        at = 8 + n + header[name]["data_offsets"][0]
+        at += {"q8_0": 1, "q4_0": 1, "int8": 3, "q4_k": 1, "q6_k": 209}[scheme]
+        data[at] ^= 0x80
+        nh = b.put_blob(bytes(data))
+        b.drop("blobs/sha256/" + h)
+        for l in m["layers"]:
+            if l["digest"][7:] == h:
+                l["digest"], l["size"] = "sha256:" + nh, len(data)
+        cfg = b.doc(m["config"])
+        cfg["modelfs"]["diffIds"] = [l["digest"] for l in m["layers"]]
+        cb = dumps(cfg)
+        b.put_blob(cb)
+        m["config"] = descriptor(m["config"]["mediaType"], cb)
+        rebuild(b, m, keyfile=key)
     elif case.startswith("filepath="):
         newpath = case[len("filepath="):]
         for l in m["layers"]:
@@ -349,6 +406,8 @@ def main(argv):
     cmd = argv[1]
     if cmd == "make-model":
         make_model(argv[2])
+    elif cmd == "make-model-wide":
+        make_model_wide(argv[2], nan="--nan" in argv)
     elif cmd == "tamper":
         args = dict(a.split("=", 1) for a in argv[5:])
         tamper(argv[2], argv[3], argv[4], other=args.get("other"), key=args.get("key"))

@@ -11,7 +11,7 @@ expect_in out "modelseal 0.1.0 (bundle format 1)"
 run 2 "$M" frobnicate
 expect_in err "unknown command 'frobnicate'"
 
-for c in keygen pack verify inspect unpack; do
+for c in keygen pack verify inspect unpack compress; do
   run 0 "$M" "$c" --help
   expect_in out "usage: modelseal $c"
   [ ! -s "$WORK/.err" ] || fail "$c --help wrote to stderr"
@@ -41,8 +41,12 @@ run 2 "$M" pack -o b.mseal --key k.key --name a --version 1.0.0
 expect_in err "missing MODEL"
 run 2 "$M" pack model extra -o b.mseal --key k.key --name a --version 1.0.0
 expect_in err "unexpected argument 'extra'"
-run 2 "$M" pack model -o b.mseal --key k.key --name a --version 1.0.0 --quantize q4_k
-expect_in err "unknown scheme 'q4_k' for --quantize (available: none)"
+run 2 "$M" pack model -o b.mseal --key k.key --name a --version 1.0.0 --quantize q3_x
+expect_in err "unknown scheme 'q3_x' for --quantize (available: none, f16, bf16, int8, q8_0, q4_0, q4_k, q6_k)"
+run 2 "$M" pack model -o b.mseal --key k.key --name a --version 1.0.0 --quantize q8_0 --recipe r.json
+expect_in err "--recipe excludes --quantize and --prune"
+run 2 "$M" pack model -o b.mseal --key k.key --name a --version 1.0.0 --probe-rows 0
+expect_in err "--probe-rows must be 1 to 64"
 run 2 "$M" pack model -o b.mseal --key k.key --name a --version v1.0.0
 expect_in err "invalid --version 'v1.0.0': a semantic version has no leading 'v'"
 run 2 "$M" pack model -o b.mseal --key k.key --name a --version 1.0

@@ -49,7 +49,7 @@ read -r -a dep_cflags <<<"$(pkg-config --cflags $deps)"
 read -r -a dep_libs <<<"$(pkg-config --libs $deps)"
 cflags=(-g -O1 -std=c11 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64
         -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
-        -fno-omit-frame-pointer -Wall -Wextra
+        -fno-omit-frame-pointer -ffp-contract=off -Wall -Wextra
         -I"$SRC/include" -I"$SRC" -I"$MS_CONFIG_DIR" "${dep_cflags[@]}")
 # The library itself, instrumented for coverage and the sanitizers.
 libsrc=("$SRC"/core/*.c "$SRC"/packager/*.c "$SRC"/verify/*.c)
@@ -60,7 +60,8 @@ for d in compress policy; do
 done
 
 # Compile what changed (objects are per source file; headers force a rebuild).
-newest_header=$(find "$SRC/include" "$SRC/core" "$SRC/packager" "$SRC/verify" -name '*.h' \
+newest_header=$(find "$SRC/include" "$SRC/core" "$SRC/packager" "$SRC/verify" "$SRC/compress" \
+                  "$SRC/policy" -name '*.h' \
                   -newer "$OUT/.stamp" 2>/dev/null | head -n 1 || true)
 [ -e "$OUT/.stamp" ] || newest_header=all
 objs=()
@@ -81,8 +82,12 @@ done
 for p in "${pids[@]}"; do
   wait "$p"
 done
-"$CC" "${cflags[@]}" "$HERE/fuzz_$target.c" "${objs[@]}" "${dep_libs[@]}" -lm -lpthread \
-  -o "$OUT/fuzz_$target"
+# An archive, so only what the target reaches is linked (the packer's
+# dependencies, say, need not resolve for a reader's target).
+rm -f "$OUT/libmodelseal_fuzz.a"
+"${AR:-ar}" rcs "$OUT/libmodelseal_fuzz.a" "${objs[@]}"
+"$CC" "${cflags[@]}" -DMS_FUZZ_LIBFUZZER "$HERE/fuzz_$target.c" "$OUT/libmodelseal_fuzz.a" \
+  "${dep_libs[@]}" -lm -lpthread -o "$OUT/fuzz_$target"
 touch "$OUT/.stamp"
 
 echo "fuzzing $target for ${seconds}s; scratch corpus $OUT/corpus, artifacts $OUT/artifacts/"

@@ -1,0 +1,890 @@
+/*
+ * The compression pipeline: for each tensor, in the output file's order,
+ * convert to float, prune, quantize, dequantize again to measure fidelity
+ * and probe outputs, and stream the stored bytes to the output file.
+ *
+ * Rows are split over threads; every per-row result (stored bytes, fidelity
+ * sums, probe columns) is independent of the split, and row sums are merged
+ * in row order, so output and report are identical for any thread count.
+ * Memory: the float copy of the tensor, a pruned copy when pruning, and its
+ * stored bytes; nothing else scales with the model.
+ */
+#include <inttypes.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "compress/compress.h"
+#include "compress/fidelity.h"
+#include "compress/probes.h"
+#include "compress/quant.h"
+#include "core/digest.h"
+#include "core/error_internal.h"
+#include "core/fsutil.h"
+#include "core/json.h"
+#include "core/text.h"
+
+typedef struct tensor_record {
+    char *file;
+    char *name;
+    ms_dtype dtype;
+    size_t ndim;
+    uint64_t shape[MS_SAFETENSORS_MAX_DIMS];
+    ms_scheme requested, scheme;
+    ms_prune_spec prune;
+    char *fallback;        /* why the scheme differs from the request, or NULL */
+    ms_fidelity fid;
+    ms_fidelity_acc acc;
+    int probed;
+    size_t out;            /* rows (outputs) when probed */
+    float *y_orig, *y_comp;
+    double probe_sqnr;
+} tensor_record;
+
+struct ms_compress_report {
+    ms_compress_options opt;
+    ms_recipe *recipe;
+    uint8_t seed[32];
+    size_t probe_rows;
+    int threads;
+    tensor_record *t;
+    size_t n, cap;
+    ms_fidelity total;
+    double total_bits;
+    uint64_t total_weights;
+    size_t worst;          /* index of the worst tensor by SQNR, or n when none */
+};
+
+static int cpu_count(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : (n > 256 ? 256 : (int)n);
+}
+
+ms_status ms_compress_report_new(const ms_compress_options *opt, ms_recipe *recipe,
+                                 const uint8_t seed[32], ms_compress_report **out, ms_error *err)
+{
+    *out = NULL;
+    ms_compress_report *r = calloc(1, sizeof *r);
+    if (r == NULL)
+        return ms_fail(err, MS_E_NOMEM, "out of memory");
+    r->opt = *opt;
+    r->recipe = recipe;
+    memcpy(r->seed, seed, 32);
+    r->probe_rows = opt->probe_rows ? opt->probe_rows : MS_PROBE_DEFAULT_ROWS;
+    if (r->probe_rows > MS_PROBE_MAX_ROWS) {
+        free(r);
+        return ms_fail(err, MS_E_USAGE, "at most %d probe rows", MS_PROBE_MAX_ROWS);
+    }
+    r->threads = opt->threads > 0 ? opt->threads : cpu_count();
+    *out = r;
+    return MS_OK;
+}
+
+void ms_compress_report_free(ms_compress_report *r)
+{
+    if (r == NULL)
+        return;
+    for (size_t i = 0; i < r->n; i++) {
+        free(r->t[i].file);
+        free(r->t[i].name);
+        free(r->t[i].fallback);
+        free(r->t[i].y_orig);
+        free(r->t[i].y_comp);
+    }
+    free(r->t);
+    ms_recipe_free(r->recipe);
+    free(r);
+}
+
+size_t ms_stored_row_bytes(ms_scheme s, size_t cols)
+{
+    /* int8 rows carry their scale: 4 bytes of little-endian float, then the codes. */
+    return s == MS_SCHEME_INT8 ? 4 + cols : ms_scheme_row_bytes(s, cols);
+}
+
+void ms_stored_quantize_row(ms_scheme s, const float *x, size_t n, uint8_t *out)
+{
+    if (s != MS_SCHEME_INT8) {
+        ms_quantize_row(s, x, n, out, NULL);
+        return;
+    }
+    float scale = 0;
+    ms_quantize_row(s, x, n, out + 4, &scale);
+    uint32_t bits;
+    memcpy(&bits, &scale, 4);
+    for (int i = 0; i < 4; i++)
+        out[i] = (uint8_t)(bits >> (8 * i));
+}
+
+void ms_stored_dequantize_row(ms_scheme s, const uint8_t *q, size_t n, float *y)
+{
+    if (s != MS_SCHEME_INT8) {
+        ms_dequantize_row(s, q, n, 0.0f, y);
+        return;
+    }
+    uint32_t bits = (uint32_t)q[0] | (uint32_t)q[1] << 8 | (uint32_t)q[2] << 16 |
+                    (uint32_t)q[3] << 24;
+    float scale;
+    memcpy(&scale, &bits, 4);
+    ms_dequantize_row(s, q + 4, n, scale, y);
+}
+
+static int is_float_dtype(ms_dtype d)
+{
+    return d == MS_DTYPE_F32 || d == MS_DTYPE_F16 || d == MS_DTYPE_BF16 || d == MS_DTYPE_F64;
+}
+
+/* The scheme a tensor can take: the request, or the documented fallback. */
+static ms_scheme settle_scheme(ms_scheme want, size_t cols, char *why, size_t whylen)
+{
+    ms_scheme s = want;
+    while (s != MS_SCHEME_NONE && cols % ms_scheme_block(s) != 0) {
+        ms_scheme next;
+        switch (s) {
+        case MS_SCHEME_Q4_K: next = MS_SCHEME_Q4_0; break;
+        case MS_SCHEME_Q6_K: next = MS_SCHEME_Q8_0; break;
+        default: next = MS_SCHEME_INT8; break;
+        }
+        size_t len = strlen(why);
+        snprintf(why + len, whylen - len, "%s%s needs rows of a multiple of %zu values, rows "
+                 "have %zu", len ? "; " : "", ms_scheme_name(s), ms_scheme_block(s), cols);
+        s = next;
+    }
+    if (s != want) {
+        size_t len = strlen(why);
+        snprintf(why + len, whylen - len, ": stored as %s", ms_scheme_name(s));
+    }
+    return s;
+}
+
+typedef struct job {
+    const tensor_record *rec;
+    const void *src;       /* source bytes */
+    float *w;              /* float copy (original values) */
+    const float *p;        /* pruned values (== w when not pruning) */
+    uint8_t *stored;       /* output bytes */
+    size_t rows, cols, row_bytes;
+    ms_fidelity_acc *row_acc;
+    const float *x;        /* probe inputs, or NULL */
+    size_t k;
+    float *y_orig, *y_comp;
+    int phase;             /* 0: convert, 1: quantize and measure */
+    size_t begin, end;
+    int bad;               /* non-finite value found (phase 0) */
+    size_t bad_index;
+} job;
+
+static void *run_job(void *arg)
+{
+    job *j = arg;
+    size_t esize = ms_dtype_size(j->rec->dtype);
+    if (j->phase == 0) {
+        for (size_t r = j->begin; r < j->end; r++) {
+            float *row = j->w + r * j->cols;
+            ms_to_f32(j->rec->dtype, (const uint8_t *)j->src + r * j->cols * esize, j->cols, row);
+            if (j->bad)
+                continue;
+            for (size_t c = 0; c < j->cols; c++)
+                if (!isfinite(row[c])) {
+                    j->bad = 1;
+                    j->bad_index = r * j->cols + c;
+                    break;
+                }
+        }
+        return NULL;
+    }
+    float *deq = malloc(j->cols * sizeof *deq);
+    if (deq == NULL) {
+        j->bad = 2;
+        return NULL;
+    }
+    for (size_t r = j->begin; r < j->end; r++) {
+        const float *prow = j->p + r * j->cols;
+        uint8_t *dst = j->stored + r * j->row_bytes;
+        ms_stored_quantize_row(j->rec->scheme, prow, j->cols, dst);
+        ms_stored_dequantize_row(j->rec->scheme, dst, j->cols, deq);
+        ms_fidelity_acc_init(&j->row_acc[r]);
+        ms_fidelity_acc_add(&j->row_acc[r], j->w + r * j->cols, deq, j->cols);
+        if (j->x != NULL) {
+            ms_probe_row(j->x, j->k, j->cols, j->w + r * j->cols, j->rows, r, j->y_orig);
+            ms_probe_row(j->x, j->k, j->cols, deq, j->rows, r, j->y_comp);
+        }
+    }
+    free(deq);
+    return NULL;
+}
+
+/* Run phase over rows on up to `threads` threads. */
+static int run_rows(job *proto, int threads)
+{
+    size_t rows = proto->rows;
+    int nt = threads;
+    if ((size_t)nt > rows)
+        nt = rows > 0 ? (int)rows : 1;
+    job *jobs = calloc((size_t)nt, sizeof *jobs);
+    pthread_t *tids = calloc((size_t)nt, sizeof *tids);
+    if (jobs == NULL || tids == NULL) {
+        free(jobs);
+        free(tids);
+        return -1;
+    }
+    for (int t = 0; t < nt; t++) {
+        jobs[t] = *proto;
+        jobs[t].begin = rows * (size_t)t / (size_t)nt;
+        jobs[t].end = rows * (size_t)(t + 1) / (size_t)nt;
+    }
+    int started = 0;
+    for (int t = 1; t < nt; t++)
+        if (pthread_create(&tids[t], NULL, run_job, &jobs[t]) == 0)
+            started = t;
+        else
+            break;
+    run_job(&jobs[0]);
+    /* Threads that could not start: do their share here. */
+    for (int t = started + 1; t < nt; t++)
+        run_job(&jobs[t]);
+    for (int t = 1; t <= started; t++)
+        pthread_join(tids[t], NULL);
+    int status = 0;
+    proto->bad = 0;
+    for (int t = 0; t < nt; t++) {
+        if (jobs[t].bad == 2)
+            status = -1;
+        if (jobs[t].bad == 1 && !proto->bad) {
+            proto->bad = 1;
+            proto->bad_index = jobs[t].bad_index;
+        }
+    }
+    free(jobs);
+    free(tids);
+    return status;
+}
+
+static tensor_record *new_record(ms_compress_report *r)
+{
+    if (r->n == r->cap) {
+        size_t cap = r->cap ? r->cap * 2 : 32;
+        tensor_record *t = realloc(r->t, cap * sizeof *t);
+        if (t == NULL)
+            return NULL;
+        r->t = t;
+        r->cap = cap;
+    }
+    tensor_record *t = &r->t[r->n++];
+    memset(t, 0, sizeof *t);
+    return t;
+}
+
+/* Decide scheme and storage for every tensor, declare the output layout. */
+static ms_status plan(ms_compress_report *r, const ms_safetensors *in, const char *label,
+                      size_t first, ms_st_writer *w, ms_error *err)
+{
+    size_t n = ms_safetensors_count(in);
+    for (size_t i = 0; i < n; i++) {
+        const ms_tensor_info *ti = ms_safetensors_tensor(in, i);
+        tensor_record *t = new_record(r);
+        if (t == NULL || (t->name = strdup(ti->name)) == NULL ||
+            (t->file = strdup(label)) == NULL)
+            return ms_fail(err, MS_E_NOMEM, "out of memory");
+        t->dtype = ti->dtype;
+        t->ndim = ti->ndim;
+        memcpy(t->shape, ti->shape, sizeof t->shape);
+        ms_recipe_choice ch;
+        ms_recipe_choose(r->recipe, ti->name, ti->ndim, &ch);
+        t->requested = ch.scheme;
+        t->prune = ch.prune;
+        size_t cols = ti->ndim ? (size_t)ti->shape[ti->ndim - 1] : 1;
+        char why[400] = "";
+        if ((t->requested != MS_SCHEME_NONE || t->prune.kind != MS_PRUNE_NONE) &&
+            !is_float_dtype(ti->dtype)) {
+            snprintf(why, sizeof why, "dtype %s is not a float type: stored unchanged",
+                     ms_dtype_name(ti->dtype));
+            t->scheme = MS_SCHEME_NONE;
+            t->prune.kind = MS_PRUNE_NONE;
+        } else {
+            t->scheme = settle_scheme(t->requested, cols, why, sizeof why);
+        }
+        if (t->prune.kind == MS_PRUNE_2_4 && cols % 4 != 0) {
+            size_t len = strlen(why);
+            snprintf(why + len, sizeof why - len, "%s2:4 pruning needs rows of a multiple of 4: "
+                     "not pruned", len ? "; " : "");
+            t->prune.kind = MS_PRUNE_NONE;
+        }
+        if (why[0] != '\0' && (t->fallback = strdup(why)) == NULL)
+            return ms_fail(err, MS_E_NOMEM, "out of memory");
+        /* Declare the stored tensor(s). */
+        ms_status st;
+        if (t->scheme == MS_SCHEME_NONE) {
+            st = ms_st_writer_add(w, ti->name, ti->dtype, ti->ndim, ti->shape, NULL, err);
+        } else if (t->scheme == MS_SCHEME_F16 || t->scheme == MS_SCHEME_BF16) {
+            st = ms_st_writer_add(w, ti->name, ms_scheme_storage_dtype(t->scheme), ti->ndim,
+                                  ti->shape, NULL, err);
+        } else {
+            uint64_t rows = 1;
+            for (size_t d = 0; d + 1 < ti->ndim; d++)
+                rows *= ti->shape[d];
+            uint64_t shape[2] = {rows, ms_stored_row_bytes(t->scheme, cols)};
+            st = ms_st_writer_add(w, ti->name, MS_DTYPE_U8, 2, shape, NULL, err);
+        }
+        if (st != MS_OK)
+            return st;
+        t->probed = r->opt.probes && ti->ndim == 2 && is_float_dtype(ti->dtype) &&
+                    (t->scheme != MS_SCHEME_NONE || t->prune.kind != MS_PRUNE_NONE);
+    }
+    (void)first;
+    return MS_OK;
+}
+
+static const char *record_meta_json(const ms_compress_report *r, size_t first, size_t last)
+{
+    cJSON *o = cJSON_CreateObject();
+    ms_json_add_u64(o, "version", 1);
+    cJSON *ts = cJSON_AddObjectToObject(o, "tensors");
+    for (size_t i = first; i < last && ts != NULL; i++) {
+        const tensor_record *t = &r->t[i];
+        if (t->scheme == MS_SCHEME_NONE && t->prune.kind == MS_PRUNE_NONE)
+            continue;
+        cJSON *e = cJSON_AddObjectToObject(ts, t->name);
+        if (e == NULL)
+            break;
+        cJSON_AddStringToObject(e, "scheme", ms_scheme_name(t->scheme));
+        cJSON_AddStringToObject(e, "dtype", ms_dtype_name(t->dtype));
+        cJSON *shape = cJSON_AddArrayToObject(e, "shape");
+        for (size_t d = 0; shape != NULL && d < t->ndim; d++)
+            cJSON_AddItemToArray(shape, ms_json_u64(t->shape[d]));
+        char p[32];
+        ms_prune_format(&t->prune, p);
+        cJSON_AddStringToObject(e, "prune", p);
+    }
+    char *s = ms_json_print(o, NULL);
+    cJSON_Delete(o);
+    return s;
+}
+
+/* Process one tensor and append its stored bytes (and int8 scales) to w. */
+static ms_status process(ms_compress_report *r, tensor_record *t, const ms_safetensors *in,
+                         ms_st_writer *w, ms_error *err)
+{
+    const ms_tensor_info *ti = ms_safetensors_find(in, t->name);
+    const void *src = ms_safetensors_data(in, ti);
+    uint64_t count = 1;
+    for (size_t d = 0; d < t->ndim; d++)
+        count *= t->shape[d];
+    size_t cols = t->ndim ? (size_t)t->shape[t->ndim - 1] : 1;
+    size_t rows = cols ? (size_t)(count / cols) : 0;
+    if (t->scheme == MS_SCHEME_NONE && t->prune.kind == MS_PRUNE_NONE) {
+        ms_fidelity_acc_init(&t->acc);
+        t->acc.count = count;
+        return ms_st_writer_put(w, src, (size_t)(ti->end - ti->begin), err);
+    }
+    ms_status st = MS_OK;
+    size_t row_bytes = t->scheme == MS_SCHEME_NONE ? cols * ms_dtype_size(t->dtype)
+                                                   : ms_stored_row_bytes(t->scheme, cols);
+    float *wf = malloc((count ? count : 1) * sizeof *wf);
+    float *pruned = NULL;
+    uint8_t *stored = malloc(rows * row_bytes + 1);
+    ms_fidelity_acc *accs = calloc(rows ? rows : 1, sizeof *accs);
+    float *x = NULL;
+    if (wf == NULL || stored == NULL || accs == NULL) {
+        st = ms_fail(err, MS_E_NOMEM, "tensor '%s': out of memory", t->name);
+        goto out;
+    }
+    job j = {.rec = t, .src = src, .w = wf, .p = wf, .stored = stored, .rows = rows,
+             .cols = cols, .row_bytes = row_bytes, .row_acc = accs, .k = r->probe_rows};
+    j.phase = 0;
+    if (run_rows(&j, r->threads) != 0) {
+        st = ms_fail(err, MS_E_NOMEM, "tensor '%s': out of memory", t->name);
+        goto out;
+    }
+    if (j.bad && ms_scheme_needs_finite(t->scheme)) {
+        st = ms_fail(err, MS_E_UNSUPPORTED, "%s: tensor '%s': value %zu is %s; %s needs finite "
+                     "values", t->file, t->name, j.bad_index,
+                     isnan(wf[j.bad_index]) ? "NaN" : "infinite", ms_scheme_name(t->scheme));
+        goto out;
+    }
+    if (t->prune.kind != MS_PRUNE_NONE) {
+        pruned = malloc((count ? count : 1) * sizeof *pruned);
+        if (pruned == NULL) {
+            st = ms_fail(err, MS_E_NOMEM, "tensor '%s': out of memory", t->name);
+            goto out;
+        }
+        memcpy(pruned, wf, count * sizeof *pruned);
+        int rc = t->prune.kind == MS_PRUNE_2_4 ? ms_prune_2_4(pruned, rows, cols)
+                                               : ms_prune_magnitude(pruned, count,
+                                                                    t->prune.fraction);
+        if (rc != 0) {
+            st = ms_fail(err, MS_E_NOMEM, "tensor '%s': pruning failed", t->name);
+            goto out;
+        }
+        j.p = pruned;
+    }
+    if (t->probed) {
+        x = malloc(r->probe_rows * cols * sizeof *x);
+        t->out = rows;
+        t->y_orig = calloc(r->probe_rows * rows, sizeof(float));
+        t->y_comp = calloc(r->probe_rows * rows, sizeof(float));
+        if (x == NULL || t->y_orig == NULL || t->y_comp == NULL ||
+            ms_probe_inputs(r->seed, t->name, r->probe_rows, cols, x) != 0) {
+            st = ms_fail(err, MS_E_NOMEM, "tensor '%s': out of memory", t->name);
+            goto out;
+        }
+        j.x = x;
+        j.y_orig = t->y_orig;
+        j.y_comp = t->y_comp;
+    }
+    if (t->scheme == MS_SCHEME_NONE) {
+        /* Pruning alone: zero the pruned positions in the source bytes, dtype unchanged. */
+        size_t es = ms_dtype_size(t->dtype);
+        memcpy(stored, src, count * es);
+        for (uint64_t i = 0; i < count; i++)
+            if (j.p[i] == 0.0f && wf[i] != 0.0f)
+                memset(stored + i * es, 0, es);
+        ms_fidelity_acc_init(&t->acc);
+        ms_fidelity_acc_add(&t->acc, wf, j.p, count);
+        for (size_t rr = 0; t->probed && rr < rows; rr++) {
+            ms_probe_row(x, r->probe_rows, cols, wf + rr * cols, rows, rr, t->y_orig);
+            ms_probe_row(x, r->probe_rows, cols, j.p + rr * cols, rows, rr, t->y_comp);
+        }
+    } else {
+        j.phase = 1;
+        if (run_rows(&j, r->threads) != 0) {
+            st = ms_fail(err, MS_E_NOMEM, "tensor '%s': out of memory", t->name);
+            goto out;
+        }
+        ms_fidelity_acc_init(&t->acc);
+        for (size_t rr = 0; rr < rows; rr++)
+            ms_fidelity_acc_merge(&t->acc, &accs[rr]);
+    }
+    if (t->probed)
+        t->probe_sqnr = ms_probe_sqnr(t->y_comp, t->y_orig, r->probe_rows * rows);
+    st = ms_st_writer_put(w, stored, rows * row_bytes, err);
+out:
+    free(wf);
+    free(pruned);
+    free(stored);
+    free(accs);
+    free(x);
+    return st;
+}
+
+ms_status ms_compress_tensors(ms_compress_report *r, const ms_safetensors *in, const char *label,
+                              const char *out_path, ms_error *err)
+{
+    ms_st_writer *w = NULL;
+    ms_status st = ms_st_writer_new(&w, err);
+    if (st != MS_OK)
+        return st;
+    size_t first = r->n;
+    if ((st = plan(r, in, label, first, w, err)) != MS_OK)
+        goto out;
+    size_t last = r->n;
+    for (size_t i = 0; i < ms_safetensors_metadata_count(in); i++)
+        if ((st = ms_st_writer_set_metadata(w, ms_safetensors_metadata_key(in, i),
+                                            ms_safetensors_metadata_value(in, i), err)) != MS_OK)
+            goto out;
+    const char *meta = record_meta_json(r, first, last);
+    if (meta == NULL) {
+        st = ms_fail(err, MS_E_NOMEM, "out of memory");
+        goto out;
+    }
+    st = ms_st_writer_set_metadata(w, MS_META_COMPRESSION, meta, err);
+    free((void *)meta);
+    if (st != MS_OK || (st = ms_st_writer_begin(w, out_path, err)) != MS_OK)
+        goto out;
+    /* Records are in name order, the order the writer lays out the data. */
+    for (size_t i = first; i < last && st == MS_OK; i++)
+        st = process(r, &r->t[i], in, w, err);
+    if (st == MS_OK)
+        st = ms_st_writer_commit(w, err);
+out:
+    ms_st_writer_free(w);
+    return st;
+}
+
+static double tensor_bits(const tensor_record *t)
+{
+    size_t cols = t->ndim ? (size_t)t->shape[t->ndim - 1] : 1;
+    if (t->scheme == MS_SCHEME_NONE)
+        return 8.0 * (double)ms_dtype_size(t->dtype);
+    return ms_scheme_bits_per_weight(t->scheme, cols);
+}
+
+ms_status ms_compress_report_finish(ms_compress_report *r, ms_error *err)
+{
+    ms_status st = ms_recipe_check_unused(r->recipe, err);
+    if (st != MS_OK)
+        return st;
+    ms_fidelity_acc total;
+    ms_fidelity_acc_init(&total);
+    double bits = 0;
+    r->worst = r->n;
+    for (size_t i = 0; i < r->n; i++) {
+        tensor_record *t = &r->t[i];
+        double b = tensor_bits(t);
+        ms_fidelity_finish(&t->acc, b, &t->fid);
+        if (!is_float_dtype(t->dtype))
+            continue; /* integer tensors (ids, masks) are not weights */
+        ms_fidelity_acc_merge(&total, &t->acc);
+        bits += b * (double)t->acc.count;
+        if (t->scheme == MS_SCHEME_NONE && t->prune.kind == MS_PRUNE_NONE)
+            continue;
+        if (r->worst == r->n || t->fid.sqnr_db < r->t[r->worst].fid.sqnr_db)
+            r->worst = i;
+    }
+    r->total_weights = total.count;
+    r->total_bits = bits;
+    ms_fidelity_finish(&total, total.count ? bits / (double)total.count : 0, &r->total);
+    return MS_OK;
+}
+
+int ms_compress_has_probes(const ms_compress_report *r)
+{
+    for (size_t i = 0; i < r->n; i++)
+        if (r->t[i].probed)
+            return 1;
+    return 0;
+}
+
+char *ms_compress_recipe_json(const ms_compress_report *r)
+{
+    return ms_recipe_to_json(r->recipe);
+}
+
+ms_status ms_compress_write_probes(const ms_compress_report *r, const char *path, ms_error *err)
+{
+    ms_st_writer *w = NULL;
+    ms_status st = ms_st_writer_new(&w, err);
+    char seed_hex[65], rows[16];
+    ms_hex_encode(r->seed, 32, seed_hex);
+    snprintf(rows, sizeof rows, "%zu", r->probe_rows);
+    if (st == MS_OK)
+        st = ms_st_writer_set_metadata(w, "modelseal.probes.version", "1", err);
+    if (st == MS_OK)
+        st = ms_st_writer_set_metadata(w, "modelseal.probes.generator", MS_PROBE_GENERATOR, err);
+    if (st == MS_OK)
+        st = ms_st_writer_set_metadata(w, "modelseal.probes.seed", seed_hex, err);
+    if (st == MS_OK)
+        st = ms_st_writer_set_metadata(w, "modelseal.probes.rows", rows, err);
+    for (size_t i = 0; st == MS_OK && i < r->n; i++) {
+        const tensor_record *t = &r->t[i];
+        if (!t->probed)
+            continue;
+        char name[1100];
+        uint64_t shape[2] = {r->probe_rows, t->out};
+        snprintf(name, sizeof name, "%s@orig", t->name);
+        st = ms_st_writer_add(w, name, MS_DTYPE_F32, 2, shape, t->y_orig, err);
+        snprintf(name, sizeof name, "%s@comp", t->name);
+        if (st == MS_OK)
+            st = ms_st_writer_add(w, name, MS_DTYPE_F32, 2, shape, t->y_comp, err);
+    }
+    if (st == MS_OK)
+        st = ms_st_writer_write(w, path, err);
+    ms_st_writer_free(w);
+    return st;
+}
+
+/* JSON number, or null for the infinities of exact reconstruction. */
+static cJSON *num(double v)
+{
+    return isfinite(v) ? cJSON_CreateNumber(v) : cJSON_CreateNull();
+}
+
+static void add_fidelity(cJSON *o, const ms_fidelity *f)
+{
+    cJSON_AddItemToObject(o, "bitsPerWeight", num(f->bits_per_weight));
+    cJSON_AddItemToObject(o, "sqnrDb", num(f->sqnr_db));
+    cJSON_AddItemToObject(o, "cosine", num(f->cosine));
+    cJSON_AddItemToObject(o, "relRmse", num(f->rel_rmse));
+    cJSON_AddItemToObject(o, "maxAbsError", num(f->max_abs_error));
+    cJSON_AddItemToObject(o, "sparsity", num(f->sparsity));
+}
+
+static char *render_json(const ms_compress_report *r)
+{
+    cJSON *o = cJSON_CreateObject();
+    ms_json_add_u64(o, "reportVersion", 1);
+    cJSON *recipe = NULL;
+    char *rj = ms_recipe_to_json(r->recipe);
+    if (rj != NULL && ms_json_parse(rj, strlen(rj), "recipe", &recipe, NULL) == MS_OK)
+        cJSON_AddItemToObject(o, "recipe", recipe);
+    free(rj);
+    if (ms_compress_has_probes(r)) {
+        cJSON *p = cJSON_AddObjectToObject(o, "probes");
+        char seed_hex[65];
+        ms_hex_encode(r->seed, 32, seed_hex);
+        cJSON_AddStringToObject(p, "generator", MS_PROBE_GENERATOR);
+        cJSON_AddStringToObject(p, "seed", seed_hex);
+        ms_json_add_u64(p, "rows", r->probe_rows);
+        cJSON_AddNumberToObject(p, "tolerance", MS_PROBE_TOLERANCE);
+    } else {
+        cJSON_AddNullToObject(o, "probes");
+    }
+    cJSON *ts = cJSON_AddArrayToObject(o, "tensors");
+    for (size_t i = 0; ts != NULL && i < r->n; i++) {
+        const tensor_record *t = &r->t[i];
+        cJSON *e = cJSON_CreateObject();
+        cJSON_AddStringToObject(e, "file", t->file);
+        cJSON_AddStringToObject(e, "name", t->name);
+        cJSON_AddStringToObject(e, "dtype", ms_dtype_name(t->dtype));
+        cJSON *shape = cJSON_AddArrayToObject(e, "shape");
+        for (size_t d = 0; d < t->ndim; d++)
+            cJSON_AddItemToArray(shape, ms_json_u64(t->shape[d]));
+        cJSON_AddStringToObject(e, "scheme", ms_scheme_name(t->scheme));
+        cJSON_AddStringToObject(e, "requested", ms_scheme_name(t->requested));
+        char p[32];
+        ms_prune_format(&t->prune, p);
+        cJSON_AddStringToObject(e, "prune", p);
+        if (t->fallback != NULL)
+            cJSON_AddStringToObject(e, "note", t->fallback);
+        ms_json_add_u64(e, "weights", t->acc.count);
+        add_fidelity(e, &t->fid);
+        if (t->probed)
+            cJSON_AddItemToObject(e, "probeSqnrDb", num(t->probe_sqnr));
+        cJSON_AddItemToArray(ts, e);
+    }
+    cJSON *tot = cJSON_AddObjectToObject(o, "total");
+    ms_json_add_u64(tot, "weights", r->total_weights);
+    add_fidelity(tot, &r->total);
+    if (r->worst < r->n) {
+        cJSON *wst = cJSON_AddObjectToObject(o, "worst");
+        cJSON_AddStringToObject(wst, "name", r->t[r->worst].name);
+        cJSON_AddItemToObject(wst, "sqnrDb", num(r->t[r->worst].fid.sqnr_db));
+    } else {
+        cJSON_AddNullToObject(o, "worst");
+    }
+    char *s = cJSON_Print(o);
+    cJSON_Delete(o);
+    if (s != NULL) {
+        size_t n = strlen(s);
+        char *t = realloc(s, n + 2);
+        if (t == NULL) {
+            free(s);
+            return NULL;
+        }
+        memcpy(t + n, "\n", 2);
+        s = t;
+    }
+    return s;
+}
+
+static void fmt_db(char *buf, size_t n, double v)
+{
+    if (isinf(v) && v > 0)
+        snprintf(buf, n, "exact");
+    else if (isinf(v))
+        snprintf(buf, n, "-inf");
+    else
+        snprintf(buf, n, "%.2f", v);
+}
+
+static char *render_text(const ms_compress_report *r)
+{
+    size_t cap = 4096 + r->n * 300, len = 0;
+    char *b = malloc(cap);
+    if (b == NULL)
+        return NULL;
+#define OUT(...) len += (size_t)snprintf(b + len, cap - len, __VA_ARGS__)
+    OUT("%-40s %-6s %7s %9s %9s %10s %8s %9s\n", "tensor", "scheme", "bits/w", "SQNR dB",
+        "cosine", "max |err|", "sparse", "probe dB");
+    for (size_t i = 0; i < r->n && len < cap - 400; i++) {
+        const tensor_record *t = &r->t[i];
+        char sq[16], pq[16] = "-";
+        fmt_db(sq, sizeof sq, t->fid.sqnr_db);
+        if (t->probed)
+            fmt_db(pq, sizeof pq, t->probe_sqnr);
+        OUT("%-40.40s %-6s %7.3f %9s %9.6f %10.3g %7.1f%% %9s\n", ms_text_clean(t->name),
+            ms_scheme_name(t->scheme), t->fid.bits_per_weight, sq, t->fid.cosine,
+            t->fid.max_abs_error, 100.0 * t->fid.sparsity, pq);
+        if (t->fallback != NULL)
+            OUT("  note: %.300s\n", ms_text_clean(t->fallback));
+    }
+    char sq[16];
+    fmt_db(sq, sizeof sq, r->total.sqnr_db);
+    OUT("%-40s %-6s %7.3f %9s %9.6f %10.3g %7.1f%%\n", "total (weighted by size)", "",
+        r->total.bits_per_weight, sq, r->total.cosine, r->total.max_abs_error,
+        100.0 * r->total.sparsity);
+    if (r->worst < r->n) {
+        fmt_db(sq, sizeof sq, r->t[r->worst].fid.sqnr_db);
+        OUT("worst tensor by SQNR: %.300s (%s dB)\n", ms_text_clean(r->t[r->worst].name), sq);
+    }
+#undef OUT
+    return b;
+}
+
+char *ms_compress_report_render(const ms_compress_report *r, int json)
+{
+    return json ? render_json(r) : render_text(r);
+}
+
+ms_status ms_compress_recipe_from(const ms_compress_options *o, ms_recipe **out, ms_error *err)
+{
+    if (o->recipe_path != NULL) {
+        if (o->quantize != NULL || o->prune != NULL)
+            return ms_fail(err, MS_E_USAGE, "a recipe excludes --quantize and --prune");
+        char *text;
+        size_t len;
+        ms_status st = ms_read_file(o->recipe_path, 1 << 20, &text, &len, err);
+        if (st != MS_OK)
+            return st;
+        st = ms_recipe_parse(text, len, o->recipe_path, out, err);
+        free(text);
+        return st;
+    }
+    ms_scheme s = MS_SCHEME_NONE;
+    if (o->quantize != NULL && ms_scheme_parse(o->quantize, &s) != 0)
+        return ms_fail(err, MS_E_USAGE, "unknown scheme '%s' (available: none, f16, bf16, int8, "
+                       "q8_0, q4_0, q4_k, q6_k)", o->quantize);
+    ms_prune_spec p = {MS_PRUNE_NONE, 0};
+    if (o->prune != NULL) {
+        ms_status st = ms_prune_parse(o->prune, &p, err);
+        if (st != MS_OK)
+            return st;
+    }
+    return ms_recipe_simple(s, &p, out, err);
+}
+
+ms_status ms_compress_file(const char *input, const char *output, const char *probes_path,
+                           const ms_compress_options *opt, ms_compress_report **report,
+                           ms_error *err)
+{
+    *report = NULL;
+    ms_recipe *recipe = NULL;
+    ms_status st = ms_compress_recipe_from(opt, &recipe, err);
+    if (st != MS_OK)
+        return st;
+    ms_safetensors *in = NULL;
+    if ((st = ms_safetensors_open(input, &in, err)) != MS_OK) {
+        ms_recipe_free(recipe);
+        return st;
+    }
+    uint8_t seed[32];
+    if (opt->probe_seed != NULL) {
+        memcpy(seed, opt->probe_seed, 32);
+    } else {
+        /* Deterministic: the same input gives the same probes. */
+        uint8_t dg[MS_SHA256_LEN];
+        uint64_t size;
+        if ((st = ms_sha256_file(input, dg, &size, err)) != MS_OK) {
+            ms_safetensors_close(in);
+            ms_recipe_free(recipe);
+            return st;
+        }
+        ms_sha256_buf(dg, sizeof dg, seed);
+    }
+    ms_compress_report *r = NULL;
+    if ((st = ms_compress_report_new(opt, recipe, seed, &r, err)) != MS_OK) {
+        ms_safetensors_close(in);
+        ms_recipe_free(recipe);
+        return st;
+    }
+    /* Refuse a recipe rule that matches nothing before anything is written. */
+    for (size_t i = 0; i < ms_safetensors_count(in); i++) {
+        const ms_tensor_info *ti = ms_safetensors_tensor(in, i);
+        ms_recipe_choice ch;
+        ms_recipe_choose(recipe, ti->name, ti->ndim, &ch);
+    }
+    st = ms_recipe_check_unused(recipe, err);
+    const char *base = strrchr(input, '/');
+    if (st == MS_OK)
+        st = ms_compress_tensors(r, in, base != NULL ? base + 1 : input, output, err);
+    if (st == MS_OK)
+        st = ms_compress_report_finish(r, err);
+    if (st == MS_OK && probes_path != NULL && opt->probes)
+        st = ms_compress_write_probes(r, probes_path, err);
+    ms_safetensors_close(in);
+    if (st != MS_OK) {
+        ms_compress_report_free(r);
+        return st;
+    }
+    *report = r;
+    return MS_OK;
+}
+
+ms_status ms_tensor_to_f32(const ms_safetensors *st, const char *name, float **out, size_t *ndim,
+                           uint64_t shape[8], ms_error *err)
+{
+    *out = NULL;
+    const ms_tensor_info *t = ms_safetensors_find(st, name);
+    if (t == NULL)
+        return ms_fail(err, MS_E_FORMAT, "no tensor '%s'", name);
+    const uint8_t *data = ms_safetensors_data(st, t);
+    if (data == NULL && t->end > t->begin)
+        return ms_fail(err, MS_E_USAGE, "tensor '%s': no data in memory", name);
+    const char *meta = ms_safetensors_metadata_get(st, MS_META_COMPRESSION);
+    cJSON *m = NULL;
+    const cJSON *e = NULL;
+    if (meta != NULL) {
+        if (ms_json_parse(meta, strlen(meta), MS_META_COMPRESSION, &m, err) != MS_OK)
+            return err != NULL ? err->status : MS_E_FORMAT;
+        e = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(m, "tensors"), name);
+    }
+    ms_status rc = MS_OK;
+    ms_scheme scheme = MS_SCHEME_NONE;
+    ms_dtype dtype = t->dtype;
+    size_t nd = t->ndim;
+    uint64_t dims[MS_SAFETENSORS_MAX_DIMS];
+    memcpy(dims, t->shape, sizeof dims);
+    if (e != NULL) {
+        const cJSON *sh = cJSON_GetObjectItemCaseSensitive(e, "shape");
+        const cJSON *sc = cJSON_GetObjectItemCaseSensitive(e, "scheme");
+        const cJSON *dt = cJSON_GetObjectItemCaseSensitive(e, "dtype");
+        nd = (size_t)cJSON_GetArraySize(sh);
+        int ok = cJSON_IsString(sc) && ms_scheme_parse(sc->valuestring, &scheme) == 0 &&
+                 cJSON_IsString(dt) && ms_dtype_parse(dt->valuestring, &dtype) == 0 &&
+                 cJSON_IsArray(sh) && nd >= 1 && nd <= MS_SAFETENSORS_MAX_DIMS;
+        for (size_t d = 0; ok && d < nd; d++)
+            ok = ms_json_number_u64(cJSON_GetArrayItem(sh, (int)d), &dims[d]) == 0;
+        if (!ok)
+            rc = ms_fail(err, MS_E_FORMAT, "tensor '%s': malformed compression record", name);
+    }
+    uint64_t count = 1;
+    for (size_t d = 0; rc == MS_OK && d < nd; d++)
+        if (__builtin_mul_overflow(count, dims[d], &count) || count > ((uint64_t)1 << 40))
+            rc = ms_fail(err, MS_E_LIMIT, "tensor '%s': too large", name);
+    size_t cols = nd ? (size_t)dims[nd - 1] : 1;
+    if (rc == MS_OK && !is_float_dtype(dtype))
+        rc = ms_fail(err, MS_E_UNSUPPORTED, "tensor '%s': dtype %s is not a float type", name,
+                     ms_dtype_name(dtype));
+    uint64_t stored = t->end - t->begin;
+    uint64_t want = 0;
+    if (rc == MS_OK) {
+        if (scheme == MS_SCHEME_NONE || scheme == MS_SCHEME_F16 || scheme == MS_SCHEME_BF16)
+            want = count * ms_dtype_size(scheme == MS_SCHEME_F16    ? MS_DTYPE_F16
+                                         : scheme == MS_SCHEME_BF16 ? MS_DTYPE_BF16
+                                                                    : dtype);
+        else if (cols == 0 || cols % ms_scheme_block(scheme) != 0)
+            rc = ms_fail(err, MS_E_FORMAT, "tensor '%s': rows of %zu values do not fit %s", name,
+                         cols, ms_scheme_name(scheme));
+        else
+            want = (count / cols) * ms_stored_row_bytes(scheme, cols);
+    }
+    if (rc == MS_OK && want != stored)
+        rc = ms_fail(err, MS_E_FORMAT, "tensor '%s': %llu stored bytes, its compression record "
+                     "needs %llu", name, (unsigned long long)stored, (unsigned long long)want);
+    float *f = NULL;
+    if (rc == MS_OK && (f = malloc((count ? count : 1) * sizeof *f)) == NULL)
+        rc = ms_fail(err, MS_E_NOMEM, "tensor '%s': out of memory", name);
+    if (rc == MS_OK) {
+        if (scheme == MS_SCHEME_NONE)
+            ms_to_f32(dtype, data, count, f);
+        else if (scheme == MS_SCHEME_F16)
+            ms_to_f32(MS_DTYPE_F16, data, count, f);
+        else if (scheme == MS_SCHEME_BF16)
+            ms_to_f32(MS_DTYPE_BF16, data, count, f);
+        else
+            for (uint64_t r = 0; r < count / cols; r++)
+                ms_stored_dequantize_row(scheme, data + r * ms_stored_row_bytes(scheme, cols),
+                                         cols, f + r * cols);
+        *out = f;
+        if (ndim != NULL)
+            *ndim = nd;
+        if (shape != NULL)
+            memcpy(shape, dims, nd * sizeof *dims);
+    }
+    cJSON_Delete(m);
+    return rc;
+}

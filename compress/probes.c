@@ -1,0 +1,97 @@
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cblas.h>
+
+#include "compress/probes.h"
+#include "core/digest.h"
+#include "core/prng.h"
+
+int ms_probe_inputs(const uint8_t seed[32], const char *tensor, size_t k, size_t in, float *x)
+{
+    size_t n = k * in;
+    size_t pairs = (n + 1) / 2;
+    uint8_t *ks = malloc(pairs * 8 + 8);
+    if (ks == NULL)
+        return -1;
+    static const char prefix[] = "modelseal-probe-v1:";
+    size_t tl = strlen(tensor);
+    uint8_t *label = malloc(sizeof prefix + tl);
+    if (label == NULL) {
+        free(ks);
+        return -1;
+    }
+    memcpy(label, prefix, sizeof prefix - 1);
+    memcpy(label + sizeof prefix - 1, tensor, tl);
+    uint8_t digest[MS_SHA256_LEN];
+    ms_sha256_buf(label, sizeof prefix - 1 + tl, digest);
+    free(label);
+    if (ms_chacha20_stream(seed, digest, ks, pairs * 8) != 0) {
+        free(ks);
+        return -1;
+    }
+    const double two_pi = 6.283185307179586476925286766559;
+    for (size_t p = 0; p < pairs; p++) {
+        const uint8_t *b = ks + 8 * p;
+        uint32_t a0 = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 |
+                      (uint32_t)b[3] << 24;
+        uint32_t a1 = (uint32_t)b[4] | (uint32_t)b[5] << 8 | (uint32_t)b[6] << 16 |
+                      (uint32_t)b[7] << 24;
+        double u1 = ((double)a0 + 0.5) / 4294967296.0;
+        double u2 = ((double)a1 + 0.5) / 4294967296.0;
+        double r = sqrt(-2.0 * log(u1));
+        x[2 * p] = (float)(r * cos(two_pi * u2));
+        if (2 * p + 1 < n)
+            x[2 * p + 1] = (float)(r * sin(two_pi * u2));
+    }
+    free(ks);
+    return 0;
+}
+
+void ms_probe_row(const float *x, size_t k, size_t in, const float *w, size_t out, size_t r,
+                  float *y)
+{
+    for (size_t j = 0; j < k; j++) {
+        const float *xr = x + j * in;
+        double acc = 0.0;
+        /* float * float is exact in double, so the order of additions alone fixes the result. */
+        for (size_t i = 0; i < in; i++)
+            acc += (double)xr[i] * (double)w[i];
+        y[j * out + r] = (float)acc;
+    }
+}
+
+void ms_probe_blas(const float *x, size_t k, size_t in, const float *w, size_t out, float *y)
+{
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)k, (int)out, (int)in, 1.0f, x,
+                (int)in, w, (int)in, 0.0f, y, (int)out);
+}
+
+double ms_probe_rel_error(const float *a, const float *b, size_t n)
+{
+    double d2 = 0, b2 = 0;
+    for (size_t i = 0; i < n; i++) {
+        double d = (double)a[i] - (double)b[i];
+        d2 += d * d;
+        b2 += (double)b[i] * (double)b[i];
+    }
+    if (b2 == 0)
+        return d2 == 0 ? 0 : INFINITY;
+    return sqrt(d2 / b2);
+}
+
+double ms_probe_sqnr(const float *a, const float *b, size_t n)
+{
+    double d2 = 0, b2 = 0;
+    for (size_t i = 0; i < n; i++) {
+        double d = (double)a[i] - (double)b[i];
+        d2 += d * d;
+        b2 += (double)b[i] * (double)b[i];
+    }
+    if (d2 == 0)
+        return INFINITY;
+    if (b2 == 0)
+        return -INFINITY;
+    return 10.0 * log10(b2 / d2);
+}

@@ -1,0 +1,428 @@
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "compress/compress.h"
+#include "compress/probes.h"
+#include "compress/quant.h"
+#include "core/digest.h"
+#include "core/json.h"
+#include "verify/probecheck.h"
+
+typedef struct result {
+    char *name;
+    double rel;
+    int ok;
+    char *problem;
+} result;
+
+struct ms_probe_checker {
+    int initialized;
+    char *setup_problem;      /* the probes layer could not be used */
+    char (*weights)[MS_SHA256_HEX_LEN + 1];
+    size_t nweights;
+    char probes_hex[MS_SHA256_HEX_LEN + 1];
+    ms_safetensors *probes;   /* over the retained blob's bytes */
+    uint8_t seed[32];
+    size_t k;
+    result *results;
+    size_t nresults;
+    unsigned char *done;      /* per probes tensor: checked */
+};
+
+ms_probe_checker *ms_probe_checker_new(void)
+{
+    return calloc(1, sizeof(ms_probe_checker));
+}
+
+void ms_probe_checker_free(ms_probe_checker *pc)
+{
+    if (pc == NULL)
+        return;
+    for (size_t i = 0; i < pc->nresults; i++) {
+        free(pc->results[i].name);
+        free(pc->results[i].problem);
+    }
+    free(pc->results);
+    free(pc->weights);
+    free(pc->setup_problem);
+    free(pc->done);
+    ms_safetensors_close(pc->probes);
+    free(pc);
+}
+
+static void setup_fail(ms_probe_checker *pc, const char *msg)
+{
+    if (pc->setup_problem == NULL)
+        pc->setup_problem = strdup(msg);
+}
+
+static const char *str(const cJSON *o, const char *k)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+/* Find the model manifest, its weight layers and its probes layer, from documents read so far. */
+static void setup(ms_probe_checker *pc, const ms_layout *l)
+{
+    pc->initialized = 1;
+    if (l->index == NULL)
+        return;
+    cJSON *idx = NULL, *man = NULL;
+    if (ms_json_parse(l->index, l->index_len, "index.json", &idx, NULL) != MS_OK)
+        return;
+    const cJSON *d;
+    const char *mdigest = NULL;
+    cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(idx, "manifests"))
+    {
+        const char *at = str(d, "artifactType");
+        if (at != NULL && strcmp(at, MS_MT_MODEL_MANIFEST) == 0)
+            mdigest = str(d, "digest");
+    }
+    const ms_blob *mb = mdigest != NULL && strncmp(mdigest, "sha256:", 7) == 0
+                            ? ms_layout_find_unsorted(l, mdigest + 7)
+                            : NULL;
+    if (mb == NULL || mb->data == NULL ||
+        ms_json_parse((const char *)mb->data, mb->size, "manifest", &man, NULL) != MS_OK) {
+        cJSON_Delete(idx);
+        return;
+    }
+    size_t n = (size_t)cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(man, "layers"));
+    pc->weights = calloc(n ? n : 1, sizeof *pc->weights);
+    cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(man, "layers"))
+    {
+        const char *mt = str(d, "mediaType"), *dg = str(d, "digest");
+        if (mt == NULL || dg == NULL || strncmp(dg, "sha256:", 7) != 0 ||
+            !ms_is_sha256_hex(dg + 7))
+            continue;
+        if (strcmp(mt, MS_MT_MODEL_WEIGHT) == 0 && pc->weights != NULL)
+            memcpy(pc->weights[pc->nweights++], dg + 7, MS_SHA256_HEX_LEN + 1);
+        else if (strcmp(mt, MS_MT_PROBES) == 0)
+            memcpy(pc->probes_hex, dg + 7, MS_SHA256_HEX_LEN + 1);
+    }
+    cJSON_Delete(man);
+    cJSON_Delete(idx);
+    if (pc->probes_hex[0] == '\0')
+        return;
+    const ms_blob *pb = ms_layout_find_unsorted(l, pc->probes_hex);
+    if (pb == NULL || pb->data == NULL) {
+        setup_fail(pc, "the probes layer must come before the weights and be at most 16 MiB");
+        return;
+    }
+    /* Its digest is checked once it has been read whole; bytes here are only used if it holds. */
+    if (!pb->digest_ok) {
+        setup_fail(pc, "the probes layer fails its digest");
+        return;
+    }
+    ms_error e;
+    if (ms_safetensors_open_memory(pb->data, pb->size, "probes layer", &pc->probes, &e) !=
+        MS_OK) {
+        setup_fail(pc, e.message);
+        return;
+    }
+    const char *gen = ms_safetensors_metadata_get(pc->probes, "modelseal.probes.generator");
+    const char *seed = ms_safetensors_metadata_get(pc->probes, "modelseal.probes.seed");
+    const char *rows = ms_safetensors_metadata_get(pc->probes, "modelseal.probes.rows");
+    char *end = NULL;
+    unsigned long k = rows != NULL ? strtoul(rows, &end, 10) : 0;
+    if (gen == NULL || strcmp(gen, MS_PROBE_GENERATOR) != 0)
+        setup_fail(pc, "probes layer: unknown or missing generator");
+    else if (seed == NULL || ms_hex_decode(seed, 32, pc->seed) != 0)
+        setup_fail(pc, "probes layer: missing or malformed seed");
+    else if (rows == NULL || *end != '\0' || k < 1 || k > MS_PROBE_MAX_ROWS)
+        setup_fail(pc, "probes layer: missing or invalid row count");
+    else
+        pc->k = k;
+    pc->done = calloc(ms_safetensors_count(pc->probes) + 1, 1);
+}
+
+typedef struct wstream {
+    ms_probe_checker *pc;
+    uint64_t size, pos;
+    uint8_t *head;
+    size_t head_len, head_need;
+    ms_safetensors *hdr;
+    cJSON *cmeta;
+    const ms_tensor_info **order;
+    size_t norder, cur;
+    uint8_t *buf;
+    uint64_t buf_len;
+    int want;
+    int broken;
+} wstream;
+
+static void add_result(ms_probe_checker *pc, const char *name, double rel, int ok,
+                       const char *problem)
+{
+    result *r = realloc(pc->results, (pc->nresults + 1) * sizeof *r);
+    if (r == NULL)
+        return;
+    pc->results = r;
+    r += pc->nresults++;
+    r->name = strdup(name);
+    r->rel = rel;
+    r->ok = ok;
+    r->problem = problem != NULL ? strdup(problem) : NULL;
+}
+
+static const ms_tensor_info *probe_of(ms_probe_checker *pc, const char *name, size_t *index)
+{
+    char key[1100];
+    snprintf(key, sizeof key, "%s@comp", name);
+    const ms_tensor_info *t = ms_safetensors_find(pc->probes, key);
+    if (t != NULL && index != NULL)
+        for (size_t i = 0; i < ms_safetensors_count(pc->probes); i++)
+            if (ms_safetensors_tensor(pc->probes, i) == t)
+                *index = i;
+    return t;
+}
+
+static int cmp_begin(const void *a, const void *b)
+{
+    const ms_tensor_info *x = *(const ms_tensor_info *const *)a;
+    const ms_tensor_info *y = *(const ms_tensor_info *const *)b;
+    return x->begin < y->begin ? -1 : x->begin > y->begin;
+}
+
+/* A stored tensor is complete: recompute and compare its probe outputs. */
+static void check_tensor(wstream *s, const ms_tensor_info *t)
+{
+    ms_probe_checker *pc = s->pc;
+    size_t pi = 0;
+    const ms_tensor_info *pt = probe_of(pc, t->name, &pi);
+    pc->done[pi] = 1;
+    const cJSON *e = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(s->cmeta, "tensors"), t->name);
+    const char *scheme_name = str(e, "scheme"), *dtype_name = str(e, "dtype");
+    const cJSON *shape = cJSON_GetObjectItemCaseSensitive(e, "shape");
+    ms_scheme scheme;
+    ms_dtype dtype;
+    uint64_t out = 0, in = 0;
+    if (scheme_name == NULL || ms_scheme_parse(scheme_name, &scheme) != 0 || dtype_name == NULL ||
+        ms_dtype_parse(dtype_name, &dtype) != 0 || cJSON_GetArraySize(shape) != 2 ||
+        ms_json_number_u64(cJSON_GetArrayItem(shape, 0), &out) != 0 ||
+        ms_json_number_u64(cJSON_GetArrayItem(shape, 1), &in) != 0 || out == 0 || in == 0) {
+        add_result(pc, t->name, NAN, 0, "no usable compression record for this tensor");
+        return;
+    }
+    if (pt->dtype != MS_DTYPE_F32 || pt->ndim != 2 || pt->shape[0] != pc->k ||
+        pt->shape[1] != out) {
+        add_result(pc, t->name, NAN, 0, "recorded probe outputs have the wrong shape");
+        return;
+    }
+    uint64_t want_bytes = scheme == MS_SCHEME_NONE ? out * in * ms_dtype_size(dtype)
+                                                    : out * ms_stored_row_bytes(scheme, in);
+    if (s->buf_len != want_bytes || (uint64_t)(size_t)(out * in) != out * in) {
+        add_result(pc, t->name, NAN, 0, "stored size does not match its compression record");
+        return;
+    }
+    float *w = malloc(out * in * sizeof *w);
+    float *x = malloc(pc->k * in * sizeof *x);
+    float *y = malloc(pc->k * out * sizeof *y);
+    if (w == NULL || x == NULL || y == NULL ||
+        ms_probe_inputs(pc->seed, t->name, pc->k, in, x) != 0) {
+        add_result(pc, t->name, NAN, 0, "out of memory");
+    } else {
+        if (scheme == MS_SCHEME_NONE)
+            ms_to_f32(dtype, s->buf, out * in, w);
+        else
+            for (uint64_t r = 0; r < out; r++)
+                ms_stored_dequantize_row(scheme, s->buf + r * ms_stored_row_bytes(scheme, in), in,
+                                         w + r * in);
+        ms_probe_blas(x, pc->k, in, w, out, y);
+        const uint8_t *rec = (const uint8_t *)ms_safetensors_data(pc->probes, pt);
+        float *yc = malloc(pc->k * out * sizeof *yc);
+        if (yc == NULL) {
+            add_result(pc, t->name, NAN, 0, "out of memory");
+        } else {
+            memcpy(yc, rec, pc->k * out * sizeof *yc); /* little-endian hosts only */
+            double rel = ms_probe_rel_error(y, yc, pc->k * out);
+            add_result(pc, t->name, rel, rel <= MS_PROBE_TOLERANCE, NULL);
+            free(yc);
+        }
+    }
+    free(w);
+    free(x);
+    free(y);
+}
+
+static void *sink_open(void *ctx, const ms_layout *l, const char *hex, uint64_t size)
+{
+    ms_probe_checker *pc = ctx;
+    if (!pc->initialized)
+        setup(pc, l);
+    if (pc->probes == NULL || pc->setup_problem != NULL)
+        return NULL;
+    int is_weight = 0;
+    for (size_t i = 0; i < pc->nweights && !is_weight; i++)
+        is_weight = strcmp(pc->weights[i], hex) == 0;
+    if (!is_weight)
+        return NULL;
+    wstream *s = calloc(1, sizeof *s);
+    if (s != NULL) {
+        s->pc = pc;
+        s->size = size;
+        s->head_need = 8;
+    }
+    return s;
+}
+
+static void start_data(wstream *s)
+{
+    ms_error e;
+    if (ms_safetensors_open_header(s->head, s->head_len, s->size, "weights", &s->hdr, &e) !=
+        MS_OK) {
+        s->broken = 1;
+        return;
+    }
+    const char *meta = ms_safetensors_metadata_get(s->hdr, MS_META_COMPRESSION);
+    if (meta == NULL ||
+        ms_json_parse(meta, strlen(meta), "compression metadata", &s->cmeta, NULL) != MS_OK)
+        s->cmeta = NULL;
+    s->norder = ms_safetensors_count(s->hdr);
+    s->order = calloc(s->norder + 1, sizeof *s->order);
+    if (s->order == NULL) {
+        s->broken = 1;
+        return;
+    }
+    for (size_t i = 0; i < s->norder; i++)
+        s->order[i] = ms_safetensors_tensor(s->hdr, i);
+    qsort(s->order, s->norder, sizeof *s->order, cmp_begin);
+}
+
+static void sink_data(void *state, const void *data, size_t len)
+{
+    wstream *s = state;
+    const uint8_t *p = data;
+    while (len > 0 && !s->broken) {
+        if (s->hdr == NULL) {
+            size_t take = s->head_need - s->head_len < len ? s->head_need - s->head_len : len;
+            if (s->head == NULL && (s->head = malloc(8)) == NULL) {
+                s->broken = 1;
+                return;
+            }
+            memcpy(s->head + s->head_len, p, take);
+            s->head_len += take;
+            s->pos += take;
+            p += take;
+            len -= take;
+            if (s->head_len == 8 && s->head_need == 8) {
+                uint64_t n = ms_safetensors_header_size(s->head);
+                if (n == 0 || n > MS_SAFETENSORS_MAX_HEADER || n > s->size - 8) {
+                    s->broken = 1;
+                    return;
+                }
+                uint8_t *h = realloc(s->head, 8 + n);
+                if (h == NULL) {
+                    s->broken = 1;
+                    return;
+                }
+                s->head = h;
+                s->head_need = 8 + n;
+            }
+            if (s->head_len == s->head_need && s->head_need > 8)
+                start_data(s);
+            continue;
+        }
+        uint64_t off = s->pos - s->head_len; /* offset within the data section */
+        while (s->cur < s->norder && s->order[s->cur]->end <= off) {
+            s->cur++;
+            s->want = 0;
+        }
+        if (s->cur >= s->norder)
+            return;
+        const ms_tensor_info *t = s->order[s->cur];
+        if (off == t->begin && s->buf_len == 0) {
+            s->want = s->cmeta != NULL && probe_of(s->pc, t->name, NULL) != NULL;
+            free(s->buf);
+            s->buf = NULL;
+            if (s->want && (s->buf = malloc(t->end - t->begin + 1)) == NULL)
+                s->broken = 1;
+        }
+        uint64_t left = t->end - off;
+        size_t take = left < len ? (size_t)left : len;
+        if (s->want && s->buf != NULL) {
+            memcpy(s->buf + s->buf_len, p, take);
+            s->buf_len += take;
+        }
+        s->pos += take;
+        p += take;
+        len -= take;
+        if (s->pos - s->head_len == t->end) {
+            if (s->want && s->buf != NULL)
+                check_tensor(s, t);
+            free(s->buf);
+            s->buf = NULL;
+            s->buf_len = 0;
+            s->want = 0;
+            s->cur++;
+        }
+    }
+}
+
+static void sink_close(void *state, int complete)
+{
+    wstream *s = state;
+    (void)complete;
+    free(s->head);
+    free(s->buf);
+    free(s->order);
+    cJSON_Delete(s->cmeta);
+    ms_safetensors_close(s->hdr);
+    free(s);
+}
+
+void ms_probe_checker_sink(ms_probe_checker *pc, ms_blob_sink *sink)
+{
+    sink->ctx = pc;
+    sink->open = sink_open;
+    sink->data = sink_data;
+    sink->close = sink_close;
+}
+
+void ms_probe_checker_report(ms_probe_checker *pc, const ms_layout *l, ms_report *r)
+{
+    (void)l;
+    if (pc->setup_problem != NULL) {
+        ms_report_check(r, "probes", 0, "%s", pc->setup_problem);
+        return;
+    }
+    if (pc->probes == NULL) {
+        if (pc->probes_hex[0] == '\0')
+            return; /* nothing recorded: the caller says so when the bundle is compressed */
+        ms_report_check(r, "probes", 0, "the probes layer could not be read");
+        return;
+    }
+    int ok = 1;
+    double worst = 0;
+    size_t good = 0;
+    for (size_t i = 0; i < pc->nresults; i++) {
+        const result *x = &pc->results[i];
+        if (x->problem != NULL)
+            ok = ms_report_check(r, "probes", 0, "tensor '%s': %s", x->name, x->problem);
+        else if (!x->ok)
+            ok = ms_report_check(r, "probes", 0,
+                                 "tensor '%s': recomputed outputs differ from the recorded ones "
+                                 "(relative error %.3g > %g): the weights are not the ones "
+                                 "the probes were recorded for", x->name, x->rel,
+                                 MS_PROBE_TOLERANCE);
+        else {
+            good++;
+            if (x->rel > worst)
+                worst = x->rel;
+        }
+    }
+    for (size_t i = 0; i < ms_safetensors_count(pc->probes); i++) {
+        const char *n = ms_safetensors_tensor(pc->probes, i)->name;
+        size_t len = strlen(n);
+        if (len > 5 && strcmp(n + len - 5, "@comp") == 0 && !pc->done[i])
+            ok = ms_report_check(r, "probes", 0, "probes recorded for '%.*s', which no "
+                                 "compressed weight file holds", (int)(len - 5), n);
+    }
+    if (ok)
+        ms_report_check(r, "probes", 1, "%zu weight%s reproduce their recorded probe outputs "
+                        "(largest relative error %.2g, tolerance %g)", good, good == 1 ? "" : "s",
+                        worst, MS_PROBE_TOLERANCE);
+}
