@@ -12,6 +12,7 @@
 
 typedef struct result {
     char *name;
+    char blob[MS_SHA256_HEX_LEN + 1]; /* the weights blob the tensor came from */
     double rel;
     int ok;
     char *problem;
@@ -140,6 +141,7 @@ static void setup(ms_probe_checker *pc, const ms_layout *l)
 
 typedef struct wstream {
     ms_probe_checker *pc;
+    char hex[MS_SHA256_HEX_LEN + 1];
     uint64_t size, pos;
     uint8_t *head;
     size_t head_len, head_need;
@@ -153,8 +155,8 @@ typedef struct wstream {
     int broken;
 } wstream;
 
-static void add_result(ms_probe_checker *pc, const char *name, double rel, int ok,
-                       const char *problem)
+static void add_result(ms_probe_checker *pc, const char *blob, const char *name, double rel,
+                       int ok, const char *problem)
 {
     result *r = realloc(pc->results, (pc->nresults + 1) * sizeof *r);
     if (r == NULL)
@@ -162,6 +164,7 @@ static void add_result(ms_probe_checker *pc, const char *name, double rel, int o
     pc->results = r;
     r += pc->nresults++;
     r->name = strdup(name);
+    snprintf(r->blob, sizeof r->blob, "%s", blob);
     r->rel = rel;
     r->ok = ok;
     r->problem = problem != NULL ? strdup(problem) : NULL;
@@ -204,18 +207,18 @@ static void check_tensor(wstream *s, const ms_tensor_info *t)
         ms_dtype_parse(dtype_name, &dtype) != 0 || cJSON_GetArraySize(shape) != 2 ||
         ms_json_number_u64(cJSON_GetArrayItem(shape, 0), &out) != 0 ||
         ms_json_number_u64(cJSON_GetArrayItem(shape, 1), &in) != 0 || out == 0 || in == 0) {
-        add_result(pc, t->name, NAN, 0, "no usable compression record for this tensor");
+        add_result(pc, s->hex, t->name, NAN, 0, "no usable compression record for this tensor");
         return;
     }
     if (pt->dtype != MS_DTYPE_F32 || pt->ndim != 2 || pt->shape[0] != pc->k ||
         pt->shape[1] != out) {
-        add_result(pc, t->name, NAN, 0, "recorded probe outputs have the wrong shape");
+        add_result(pc, s->hex, t->name, NAN, 0, "recorded probe outputs have the wrong shape");
         return;
     }
     uint64_t want_bytes = scheme == MS_SCHEME_NONE ? out * in * ms_dtype_size(dtype)
                                                     : out * ms_stored_row_bytes(scheme, in);
     if (s->buf_len != want_bytes || (uint64_t)(size_t)(out * in) != out * in) {
-        add_result(pc, t->name, NAN, 0, "stored size does not match its compression record");
+        add_result(pc, s->hex, t->name, NAN, 0, "stored size does not match its compression record");
         return;
     }
     float *w = malloc(out * in * sizeof *w);
@@ -223,7 +226,7 @@ static void check_tensor(wstream *s, const ms_tensor_info *t)
     float *y = malloc(pc->k * out * sizeof *y);
     if (w == NULL || x == NULL || y == NULL ||
         ms_probe_inputs(pc->seed, t->name, pc->k, in, x) != 0) {
-        add_result(pc, t->name, NAN, 0, "out of memory");
+        add_result(pc, s->hex, t->name, NAN, 0, "out of memory");
     } else {
         if (scheme == MS_SCHEME_NONE)
             ms_to_f32(dtype, s->buf, out * in, w);
@@ -235,11 +238,11 @@ static void check_tensor(wstream *s, const ms_tensor_info *t)
         const uint8_t *rec = (const uint8_t *)ms_safetensors_data(pc->probes, pt);
         float *yc = malloc(pc->k * out * sizeof *yc);
         if (yc == NULL) {
-            add_result(pc, t->name, NAN, 0, "out of memory");
+            add_result(pc, s->hex, t->name, NAN, 0, "out of memory");
         } else {
             memcpy(yc, rec, pc->k * out * sizeof *yc); /* little-endian hosts only */
             double rel = ms_probe_rel_error(y, yc, pc->k * out);
-            add_result(pc, t->name, rel, rel <= MS_PROBE_TOLERANCE, NULL);
+            add_result(pc, s->hex, t->name, rel, rel <= MS_PROBE_TOLERANCE, NULL);
             free(yc);
         }
     }
@@ -263,6 +266,7 @@ static void *sink_open(void *ctx, const ms_layout *l, const char *hex, uint64_t 
     wstream *s = calloc(1, sizeof *s);
     if (s != NULL) {
         s->pc = pc;
+        snprintf(s->hex, sizeof s->hex, "%s", hex);
         s->size = size;
         s->head_need = 8;
     }
@@ -384,7 +388,6 @@ void ms_probe_checker_sink(ms_probe_checker *pc, ms_blob_sink *sink)
 
 void ms_probe_checker_report(ms_probe_checker *pc, const ms_layout *l, ms_report *r)
 {
-    (void)l;
     if (pc->setup_problem != NULL) {
         ms_report_check(r, "probes", 0, "%s", pc->setup_problem);
         return;
@@ -400,7 +403,12 @@ void ms_probe_checker_report(ms_probe_checker *pc, const ms_layout *l, ms_report
     size_t good = 0;
     for (size_t i = 0; i < pc->nresults; i++) {
         const result *x = &pc->results[i];
-        if (x->problem != NULL)
+        /* Bytes were used before their digest was known: a result counts only if it held. */
+        const ms_blob *b = ms_layout_find(l, x->blob);
+        if (b == NULL || !b->digest_ok)
+            ok = ms_report_check(r, "probes", 0, "tensor '%s': not re-checked: its weights blob "
+                                 "fails its digest", x->name);
+        else if (x->problem != NULL)
             ok = ms_report_check(r, "probes", 0, "tensor '%s': %s", x->name, x->problem);
         else if (!x->ok)
             ok = ms_report_check(r, "probes", 0,

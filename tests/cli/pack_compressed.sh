@@ -87,3 +87,10 @@ expect_in out "probes none"
 run 0 "$M" unpack q.mseal -o out --trust k.pub
 cmp out/config.json wide/config.json
 echo "pack compressed: ok"
+
+# A weights blob that fails its digest: its probe results do not count.
+"$PY" "$HERE/bundle_tool.py" tamper q.mseal d.mseal weights
+run 1 "$M" verify d.mseal --trust k.pub
+expect_in out "content hashes to sha256:"
+expect_in out "not re-checked: its weights blob fails its digest"
+echo "pack compressed (digest): ok"

@@ -1,0 +1,208 @@
+/*
+ * The compression pipeline's building blocks: the streaming safetensors
+ * writer, header-only reading, probe helpers, and reading compressed tensors
+ * back as floats.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "compress/compress.h"
+#include "compress/probes.h"
+#include "compress/quant.h"
+#include "modelseal/compress.h"
+#include "modelseal/safetensors.h"
+
+static char dir[] = "/tmp/ms-pipeline-XXXXXX";
+
+static const char *path_in(const char *name)
+{
+    static char buf[4][256];
+    static int i;
+    char *b = buf[i++ % 4];
+    snprintf(b, 256, "%s/%s", dir, name);
+    return b;
+}
+
+static void test_stream_writer(void)
+{
+    ms_error err;
+    ms_st_writer *w = NULL;
+    const uint64_t s4[1] = {4}, s2[1] = {2};
+    CHECK_INT(ms_st_writer_new(&w, &err), MS_OK);
+    CHECK_INT(ms_st_writer_put(w, "x", 1, &err), MS_E_USAGE);
+    CHECK_CONTAINS(err.message, "put before begin");
+    CHECK_INT(ms_st_writer_add(w, "b", MS_DTYPE_U8, 1, s2, NULL, &err), MS_OK);
+    CHECK_INT(ms_st_writer_add(w, "a", MS_DTYPE_U8, 1, s4, NULL, &err), MS_OK);
+    CHECK_INT(ms_st_writer_begin(w, path_in("s.safetensors"), &err), MS_OK);
+    /* Name order: a (4 bytes) then b (2 bytes); chunks may split tensors. */
+    CHECK_INT(ms_st_writer_put(w, "\x01\x02\x03", 3, &err), MS_OK);
+    CHECK_INT(ms_st_writer_commit(w, &err), MS_E_USAGE);
+    CHECK_CONTAINS(err.message, "3 of 6 tensor bytes written");
+    CHECK_INT(ms_st_writer_put(w, "\x04\x05\x06\x07", 4, &err), MS_E_USAGE);
+    CHECK_CONTAINS(err.message, "more tensor bytes than declared (6)");
+    CHECK_INT(ms_st_writer_put(w, "\x04\x05\x06", 3, &err), MS_OK);
+    CHECK_INT(ms_st_writer_commit(w, &err), MS_OK);
+    ms_st_writer_free(w);
+    ms_safetensors *st = NULL;
+    CHECK_INT(ms_safetensors_open(path_in("s.safetensors"), &st, &err), MS_OK);
+    if (st != NULL) {
+        const ms_tensor_info *a = ms_safetensors_find(st, "a");
+        const ms_tensor_info *b = ms_safetensors_find(st, "b");
+        CHECK(a != NULL && b != NULL);
+        if (a != NULL && b != NULL) {
+            CHECK_MEM(ms_safetensors_data(st, a), "\x01\x02\x03\x04", 4);
+            CHECK_MEM(ms_safetensors_data(st, b), "\x05\x06", 2);
+        }
+        ms_safetensors_close(st);
+    }
+    /* Freed before commit: no file, no temporary left. */
+    CHECK_INT(ms_st_writer_new(&w, &err), MS_OK);
+    CHECK_INT(ms_st_writer_add(w, "a", MS_DTYPE_U8, 1, s4, NULL, &err), MS_OK);
+    CHECK_INT(ms_st_writer_begin(w, path_in("gone.safetensors"), &err), MS_OK);
+    ms_st_writer_free(w);
+    CHECK(access(path_in("gone.safetensors"), F_OK) != 0);
+}
+
+static void test_open_header(void)
+{
+    ms_error err;
+    /* header {"a":{"dtype":"U8","shape":[4],"data_offsets":[0,4]}} padded to 8 */
+    const char *json = "{\"a\":{\"dtype\":\"U8\",\"shape\":[4],\"data_offsets\":[0,4]}}";
+    size_t jl = strlen(json), pad = (8 - jl % 8) % 8, hl = jl + pad;
+    unsigned char buf[128];
+    for (int i = 0; i < 8; i++)
+        buf[i] = (unsigned char)(hl >> (8 * i));
+    memcpy(buf + 8, json, jl);
+    memset(buf + 8 + jl, ' ', pad);
+    CHECK_INT(ms_safetensors_header_size(buf), hl);
+    ms_safetensors *st = NULL;
+    CHECK_INT(ms_safetensors_open_header(buf, 8 + hl, 8 + hl + 4, "w", &st, &err), MS_OK);
+    if (st != NULL) {
+        CHECK_INT(ms_safetensors_count(st), 1);
+        CHECK(ms_safetensors_data(st, ms_safetensors_find(st, "a")) == NULL);
+        ms_safetensors_close(st);
+    }
+    /* The span rules hold against the declared file size. */
+    CHECK_INT(ms_safetensors_open_header(buf, 8 + hl, 8 + hl + 5, "w", &st, &err), MS_E_FORMAT);
+    CHECK_CONTAINS(err.message, "not at end of data");
+    CHECK_INT(ms_safetensors_open_header(buf, 8 + hl - 1, 8 + hl + 4, "w", &st, &err),
+              MS_E_USAGE);
+    CHECK_CONTAINS(err.message, "the header needs");
+}
+
+static void test_probe_helpers(void)
+{
+    uint8_t seed[32] = {1, 2, 3};
+    float x1[2 * 7], x2[2 * 7], x3[2 * 7];
+    CHECK_INT(ms_probe_inputs(seed, "w", 2, 7, x1), 0);
+    CHECK_INT(ms_probe_inputs(seed, "w", 2, 7, x2), 0);
+    CHECK_INT(ms_probe_inputs(seed, "v", 2, 7, x3), 0);
+    CHECK_MEM(x1, x2, sizeof x1);
+    CHECK(memcmp(x1, x3, sizeof x1) != 0);
+    double sum = 0, sum2 = 0;
+    enum { N = 20000 };
+    float *big = malloc(N * sizeof *big);
+    CHECK_INT(ms_probe_inputs(seed, "stats", 1, N, big), 0);
+    for (int i = 0; i < N; i++) {
+        sum += big[i];
+        sum2 += (double)big[i] * big[i];
+    }
+    /* Standard normal: mean ~0, variance ~1. */
+    CHECK(fabs(sum / N) < 0.03);
+    CHECK(fabs(sum2 / N - 1.0) < 0.05);
+    free(big);
+
+    float a[3] = {1, 2, 2}, b[3] = {1, 2, 2}, z[3] = {0, 0, 0};
+    CHECK(ms_probe_rel_error(a, b, 3) == 0);
+    CHECK(isinf(ms_probe_sqnr(a, b, 3)) && ms_probe_sqnr(a, b, 3) > 0);
+    CHECK(ms_probe_rel_error(z, z, 3) == 0);
+    CHECK(isinf(ms_probe_rel_error(a, z, 3)));
+    float c[3] = {1, 2, 3};
+    CHECK(fabs(ms_probe_rel_error(c, b, 3) - 1.0 / 3.0) < 1e-12);
+    CHECK(fabs(ms_probe_sqnr(c, b, 3) - 10 * log10(9.0)) < 1e-9);
+
+    /* ms_probe_row (double sums) and OpenBLAS agree to well within the tolerance. */
+    float w[3 * 7], y1[2 * 3], y2[2 * 3];
+    for (int i = 0; i < 21; i++)
+        w[i] = (float)(i - 10) / 7.0f;
+    for (size_t r = 0; r < 3; r++)
+        ms_probe_row(x1, 2, 7, w + r * 7, 3, r, y1);
+    ms_probe_blas(x1, 2, 7, w, 3, y2);
+    CHECK(ms_probe_rel_error(y2, y1, 6) < 1e-6);
+}
+
+static void test_to_f32(void)
+{
+    ms_error err;
+    /* A 2 x 64 F32 tensor compressed to q8_0 reads back as its dequantized values. */
+    float w[128];
+    for (int i = 0; i < 128; i++)
+        w[i] = sinf((float)i) * 0.1f;
+    ms_st_writer *wr = NULL;
+    const uint64_t shape[2] = {2, 64};
+    CHECK_INT(ms_st_writer_new(&wr, &err), MS_OK);
+    CHECK_INT(ms_st_writer_add(wr, "w", MS_DTYPE_F32, 2, shape, w, &err), MS_OK);
+    CHECK_INT(ms_st_writer_write(wr, path_in("in.safetensors"), &err), MS_OK);
+    ms_st_writer_free(wr);
+    ms_compress_options o = {.quantize = "q8_0", .probes = 1, .threads = 2};
+    ms_compress_report *rep = NULL;
+    CHECK_INT(ms_compress_file(path_in("in.safetensors"), path_in("q.safetensors"), NULL, &o,
+                               &rep, &err),
+              MS_OK);
+    ms_compress_report_free(rep);
+    ms_safetensors *st = NULL;
+    CHECK_INT(ms_safetensors_open(path_in("q.safetensors"), &st, &err), MS_OK);
+    float *f = NULL;
+    size_t nd = 0;
+    uint64_t sh[8];
+    CHECK_INT(ms_tensor_to_f32(st, "w", &f, &nd, sh, &err), MS_OK);
+    CHECK_INT(nd, 2);
+    CHECK(sh[0] == 2 && sh[1] == 64);
+    uint8_t q[2 * 68];
+    float d[128];
+    for (int r = 0; r < 2; r++) {
+        ms_quantize_row(MS_SCHEME_Q8_0, w + 64 * r, 64, q + 68 * r, NULL);
+        ms_dequantize_row(MS_SCHEME_Q8_0, q + 68 * r, 64, 0, d + 64 * r);
+    }
+    CHECK(f != NULL && memcmp(f, d, sizeof d) == 0);
+    free(f);
+    CHECK_INT(ms_tensor_to_f32(st, "nope", &f, &nd, sh, &err), MS_E_FORMAT);
+    CHECK_CONTAINS(err.message, "no tensor 'nope'");
+    ms_safetensors_close(st);
+
+    /* A compression record that does not match the stored bytes is refused. */
+    ms_st_writer *bad = NULL;
+    const uint64_t bshape[2] = {2, 10};
+    uint8_t zeros[20] = {0};
+    CHECK_INT(ms_st_writer_new(&bad, &err), MS_OK);
+    CHECK_INT(ms_st_writer_add(bad, "w", MS_DTYPE_U8, 2, bshape, zeros, &err), MS_OK);
+    CHECK_INT(ms_st_writer_set_metadata(bad, "modelseal.compression",
+                                        "{\"version\":1,\"tensors\":{\"w\":{\"scheme\":\"q8_0\","
+                                        "\"dtype\":\"F32\",\"shape\":[2,64],\"prune\":\"none\"}}}",
+                                        &err),
+              MS_OK);
+    CHECK_INT(ms_st_writer_write(bad, path_in("bad.safetensors"), &err), MS_OK);
+    ms_st_writer_free(bad);
+    CHECK_INT(ms_safetensors_open(path_in("bad.safetensors"), &st, &err), MS_OK);
+    CHECK_INT(ms_tensor_to_f32(st, "w", &f, &nd, sh, &err), MS_E_FORMAT);
+    CHECK_CONTAINS(err.message, "tensor 'w': 20 stored bytes, its compression record needs 136");
+    ms_safetensors_close(st);
+}
+
+int main(void)
+{
+    if (mkdtemp(dir) == NULL)
+        return 1;
+    test_stream_writer();
+    test_open_header();
+    test_probe_helpers();
+    test_to_f32();
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0)
+        return 1;
+    return check_finish("test_pipeline");
+}
