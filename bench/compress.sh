@@ -6,7 +6,7 @@
 #
 #   bench/compress.sh [--dir DIR] [--build DIR] [--runs N] [--schemes "S ..."]
 #                     [--threads "N ..."] [--tensors N] [--dim D] [--keep]
-#                     [--no-quant-speed] [--no-pack]
+#                     [--no-quant-speed] [--no-pack] [--no-build]
 #
 #   --dir DIR        scratch directory (default out/bench); needs ~2 GiB free
 #   --build DIR      meson build directory (default build-bench, set up with
@@ -20,6 +20,7 @@
 #                    later run with the same shape reuses the model
 #   --no-quant-speed skip the quantizer-alone timing (tests/compress/quant_speed)
 #   --no-pack        skip pack and verify
+#   --no-build       use the build directory's programs as they are
 #
 # Needs GNU time (/usr/bin/time, Debian package `time`) and python3 (to read
 # the JSON reports).  The model is read from the page cache (it is read once
@@ -41,6 +42,7 @@ dim=4096
 keep=0
 quant_speed=1
 do_pack=1
+do_build=1
 while [ $# -gt 0 ]; do
     case "$1" in
         --dir) dir=$2; shift 2 ;;
@@ -53,7 +55,8 @@ while [ $# -gt 0 ]; do
         --keep) keep=1; shift ;;
         --no-quant-speed) quant_speed=0; shift ;;
         --no-pack) do_pack=0; shift ;;
-        -h|--help) sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        --no-build) do_build=0; shift ;;
+        -h|--help) sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "compress.sh: unknown argument $1" >&2; exit 2 ;;
     esac
 done
@@ -68,10 +71,16 @@ command -v python3 >/dev/null || { echo "compress.sh: python3 missing" >&2; exit
 export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-1700000000}
 export LC_ALL=C
 
-if [ ! -f "$build/build.ninja" ]; then
-    meson setup "$build" --buildtype=release >/dev/null
+if [ "$do_build" = 1 ]; then
+    if [ ! -f "$build/build.ninja" ]; then
+        meson setup "$build" --buildtype=release >/dev/null
+    fi
+    if ! log=$(ninja -C "$build" 2>&1); then
+        printf '%s\n' "$log" | tail -n 30 >&2
+        echo "compress.sh: the build failed" >&2
+        exit 1
+    fi
 fi
-ninja -C "$build" >/dev/null
 modelseal=$build/cli/modelseal
 gen=$build/bench/gen_model
 qspeed=$build/tests/compress/quant_speed
@@ -123,6 +132,7 @@ run_timed() {
     t_load=$(loadavg)
     # The shell writes its pid and execs the command, so the pid is the
     # command's own and /usr/bin/time measures it.
+    # shellcheck disable=SC2016  # $$ is the inner shell's
     /usr/bin/time -v -o "$timing" sh -c 'echo $$ >"$1"; shift; exec "$@"' sh "$pidfile" "$@" \
         >"$dir/stdout.txt" 2>"$dir/stderr.txt" &
     local tpid=$! pid="" peak=0 kb
@@ -138,7 +148,7 @@ run_timed() {
     if ! wait "$tpid"; then
         echo "compress.sh: failed: $*" >&2
         cat "$dir/stderr.txt" >&2
-        exit 1
+        return 1
     fi
     t_wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {
                n = split($2, p, ":"); s = 0
@@ -162,7 +172,7 @@ measure() {
     local walls=() cpus=() rsss=() anons=() loads=() i sqnr="-" bits="-"
     for ((i = 0; i < runs; i++)); do
         eval "$pre"
-        run_timed "$@"
+        run_timed "$@" || return 1
         walls+=("$t_wall"); cpus+=("$t_cpu"); rsss+=("$t_rss"); anons+=("$t_anon"); loads+=("$t_load")
     done
     if [ -s "$report" ]; then
@@ -182,22 +192,28 @@ for s in $schemes; do
         # shellcheck disable=SC2016  # expanded by eval inside measure
         measure "compress $s" "$t" 'rm -f "$out" "$report"' -- \
             "$modelseal" compress "$model" -o "$out" --quantize "$s" --threads "$t" \
-            --report "$report"
+            --report "$report" || rows+=("compress $s (failed)|$t|-|-|-|-|-|-|-")
         rm -f "$out" "$report"
     done
 done
 
 if [ "$do_pack" = 1 ]; then
     rm -f "$key.key" "$key.pub"
-    "$modelseal" keygen -o "$key" >/dev/null
+    # Unencrypted: no passphrase, and no key derivation inside the timings.
+    "$modelseal" keygen -o "$key" --unencrypted >/dev/null
     echo "pack --quantize q8_0 (default threads: $ncpu)"
     # shellcheck disable=SC2016
-    measure "pack q8_0" "$ncpu" 'rm -f "$bundle"' -- \
+    if measure "pack q8_0" "$ncpu" 'rm -f "$bundle"' -- \
         "$modelseal" pack "$model" -o "$bundle" --key "$key.key" --name bench \
-        --version 1.0.0 --quantize q8_0
-    echo "verify"
-    measure "verify (q8_0 bundle)" 1 ':' -- "$modelseal" verify "$bundle" --trust "$key.pub"
-    bundle_bytes=$(stat -c %s "$bundle")
+        --version 1.0.0 --quantize q8_0; then
+        bundle_bytes=$(stat -c %s "$bundle")
+        echo "verify"
+        measure "verify (q8_0 bundle)" 1 ':' -- "$modelseal" verify "$bundle" --trust "$key.pub" ||
+            rows+=("verify (failed)|1|-|-|-|-|-|-|-")
+    else
+        rows+=("pack q8_0 (failed)|$ncpu|-|-|-|-|-|-|-")
+        do_pack=0
+    fi
 fi
 
 qs_out=""
@@ -241,7 +257,8 @@ printf "$hdr" "$(printf -- '-%.0s' {1..22})" "---" "-------" "-------" "-------"
     "---------" "--------" "--------" "-----" "-------" "------" | tr ' ' '-' | sed 's/^-/|/; s/-$/|/'
 for r in "${rows[@]}"; do
     IFS='|' read -r l t w c rss anon ld sq b <<<"$r"
-    read -r mws mwt mwc < <(awk -v n="$weights" -v w="$w" -v c="$c" -v t="$t" 'BEGIN {
+    mws=-; mwt=-; mwc=-
+    [ "$w" != - ] && read -r mws mwt mwc < <(awk -v n="$weights" -v w="$w" -v c="$c" -v t="$t" 'BEGIN {
         printf "%.1f %.1f %.1f\n", n / 1e6 / w, n / 1e6 / w / t, n / 1e6 / c }')
     # shellcheck disable=SC2059
     printf "$hdr" "$l" "$t" "$w" "$c" "$mws" "$mwt" "$mwc" "$rss" "$anon" "$ld" "$sq" "$b"

@@ -61,7 +61,7 @@ timing="$dir/time.txt"
 echo "generating $model ($tensors x [$dim, $dim] F32)"
 "$gen" "$model" --tensors "$tensors" --dim "$dim"
 rm -f "$key.key" "$key.pub" "$bundle"
-"$modelseal" keygen -o "$key" >/dev/null
+"$modelseal" keygen -o "$key" --unencrypted >/dev/null
 
 size_of() { stat -c %s "$1"; }
 

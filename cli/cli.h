@@ -16,9 +16,10 @@ int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format
 /* Print "modelseal CMD: message" for err; returns the exit status of err->status. */
 int cli_fail(const char *cmd, const ms_error *err);
 
-/* Load every --trust key; on failure prints and returns the exit status (else 0). */
-int cli_load_trust(const char *cmd, char **paths, size_t n, ms_public_key ***keys);
-void cli_free_trust(ms_public_key **keys, size_t n);
+/* Load every --trust file; on failure prints and returns the exit status (else 0). */
+int cli_load_trust(const char *cmd, char **paths, size_t n, ms_trust **trust);
+/* Parse --at TIME (RFC 3339); on failure prints and returns EXIT_USAGE (else 0). */
+int cli_parse_time(const char *cmd, const char *text, int64_t *out);
 
 int cmd_keygen(int argc, char **argv);
 int cmd_pack(int argc, char **argv);
@@ -26,5 +27,8 @@ int cmd_verify(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 int cmd_unpack(int argc, char **argv);
 int cmd_compress(int argc, char **argv);
+int cmd_sign(int argc, char **argv);
+int cmd_verify_oms(int argc, char **argv);
+int cmd_sign_oms(int argc, char **argv);
 
 #endif

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/passphrase.h"
 
 static const char help[] =
     "usage: modelseal pack MODEL -o BUNDLE --key NAME.key --name N --version V\n"
@@ -20,6 +21,8 @@ static const char help[] =
     "options:\n"
     "  -o, --output BUNDLE   the bundle to write (replaced atomically)\n"
     "  --key FILE            secret key that signs the bundle\n"
+    "  --passphrase-file F   passphrase of an encrypted --key: the first line of F\n"
+    "                        (else MODELSEAL_PASSPHRASE, else asked on the terminal)\n"
     "  --name N              model name: a-z, 0-9, '.', '_', '-' (at most 128)\n"
     "  --version V           semantic version, such as 1.0.0 or 2.1.0-rc.1\n"
     "  --license EXPR        license expression, such as Apache-2.0\n"
@@ -32,6 +35,7 @@ static const char help[] =
     "  --probe-rows K        probe inputs per weight (default 4, at most 64)\n"
     "  --threads N           compression threads (default: all cores)\n"
     "  --builder-id URI      builder id recorded in the provenance\n"
+    "  --supersedes DIGEST   the model manifest digest (sha256:...) this release replaces\n"
     "  -h, --help            show this help\n"
     "\n"
     "SOURCE_DATE_EPOCH, when set, gives every recorded time; without it no build\n"
@@ -42,6 +46,7 @@ int cmd_pack(int argc, char **argv)
     static const struct option opts[] = {
         {"output", required_argument, NULL, 'o'},
         {"key", required_argument, NULL, 'k'},
+        {"passphrase-file", required_argument, NULL, 'F'},
         {"name", required_argument, NULL, 'n'},
         {"version", required_argument, NULL, 'v'},
         {"license", required_argument, NULL, 'l'},
@@ -53,17 +58,19 @@ int cmd_pack(int argc, char **argv)
         {"no-probes", no_argument, NULL, 'N'},
         {"probe-rows", required_argument, NULL, 'K'},
         {"threads", required_argument, NULL, 'T'},
+        {"supersedes", required_argument, NULL, 'U'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     ms_pack_options o = {.source_date_epoch = -1};
-    const char *key_path = NULL;
+    const char *key_path = NULL, *passphrase_file = NULL;
     opterr = 0;
     int c;
     while ((c = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
         switch (c) {
         case 'o': o.output_path = optarg; break;
         case 'k': key_path = optarg; break;
+        case 'F': passphrase_file = optarg; break;
         case 'n': o.name = optarg; break;
         case 'v': o.version = optarg; break;
         case 'l': o.license = optarg; break;
@@ -73,6 +80,7 @@ int cmd_pack(int argc, char **argv)
         case 'p': o.prune = optarg; break;
         case 'r': o.recipe_path = optarg; break;
         case 'N': o.no_probes = 1; break;
+        case 'U': o.supersedes = optarg; break;
         case 'K': {
             char *end;
             errno = 0;
@@ -136,8 +144,9 @@ int cmd_pack(int argc, char **argv)
     }
     ms_error err;
     ms_secret_key *sk = NULL;
-    if (ms_secret_key_load(key_path, &sk, &err) != MS_OK)
-        return cli_fail("pack", &err);
+    int key_rc = cli_secret_key_load("pack", key_path, passphrase_file, &sk);
+    if (key_rc != 0)
+        return key_rc;
     o.key = sk;
     ms_pack_result res = {0};
     ms_status st = ms_pack(&o, &res, &err);

@@ -8,14 +8,20 @@
 #define MAX_TRUST 256
 
 static const char verify_help[] =
-    "usage: modelseal verify BUNDLE --trust KEY.pub [--trust KEY2.pub ...] [--json]\n"
+    "usage: modelseal verify BUNDLE --trust FILE [--trust FILE ...] [--at TIME]\n"
+    "                        [--state DIR] [--json]\n"
     "\n"
     "Verify a bundle: re-hash every blob, check the manifest graph and the format\n"
     "version, require a valid signature by a trusted key, and check the signed\n"
     "statement against the manifest and files.  Every failed check is reported.\n"
     "\n"
     "options:\n"
-    "  --trust FILE          a public key trusted to sign (repeatable; at least one)\n"
+    "  --trust FILE          a trust file (docs/trust.md: keys, roles, thresholds,\n"
+    "                        expiry, revocation) or a public key trusted for every\n"
+    "                        role (.pub or PEM); repeatable, at least one\n"
+    "  --at TIME             judge key validity at this RFC 3339 time, not now\n"
+    "  --state DIR           rollback protection: refuse a version older than the one\n"
+    "                        accepted for this model name, record what is accepted\n"
     "  --json                print the JSON report (docs/cli.md) instead of text\n"
     "  -h, --help            show this help\n"
     "\n"
@@ -41,7 +47,8 @@ static const char unpack_help[] =
     "\n"
     "options:\n"
     "  -o, --output DIR      target directory (created if missing)\n"
-    "  --trust FILE          a public key trusted to sign (repeatable; at least one)\n"
+    "  --trust FILE          a trust file or a public key (as for verify); repeatable\n"
+    "  --at TIME             judge key validity at this RFC 3339 time, not now\n"
     "  --force               replace existing files\n"
     "  --json                print the verification report as JSON\n"
     "  -h, --help            show this help\n";
@@ -53,6 +60,8 @@ typedef struct args {
     size_t ntrust;
     int json;
     int force;
+    int64_t at;
+    const char *state;
 } args;
 
 /* Shared option parsing; `allowed` lists the long options the command takes. */
@@ -62,7 +71,9 @@ static int parse(const char *cmd, const char *help, int argc, char **argv, args 
     static const struct option opts[] = {
         {"trust", required_argument, NULL, 't'}, {"json", no_argument, NULL, 'j'},
         {"output", required_argument, NULL, 'o'}, {"force", no_argument, NULL, 'f'},
-        {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0},
+        {"help", no_argument, NULL, 'h'},        {"at", required_argument, NULL, 'A'},
+        {"state", required_argument, NULL, 'S'},
+        {NULL, 0, NULL, 0},
     };
     memset(a, 0, sizeof *a);
     opterr = 0;
@@ -77,6 +88,19 @@ static int parse(const char *cmd, const char *help, int argc, char **argv, args 
             a->trust[a->ntrust++] = optarg;
             break;
         case 'j': a->json = 1; break;
+        case 'S':
+            if (!want_trust || want_output)
+                return cli_usage_error(cmd, "unknown option '--state'");
+            a->state = optarg;
+            break;
+        case 'A': {
+            if (!want_trust)
+                return cli_usage_error(cmd, "unknown option '--at'");
+            int rc = cli_parse_time(cmd, optarg, &a->at);
+            if (rc != 0)
+                return rc;
+            break;
+        }
         case 'o':
             if (!want_output)
                 return cli_usage_error(cmd, "unknown option '--output'");
@@ -119,10 +143,11 @@ int cmd_verify(int argc, char **argv)
     int rc = parse("verify", verify_help, argc, argv, &a, 1, 0);
     if (rc != 0)
         return rc < 0 ? 0 : rc;
-    ms_public_key **keys = NULL;
-    if ((rc = cli_load_trust("verify", a.trust, a.ntrust, &keys)) != 0)
+    ms_trust *trust = NULL;
+    if ((rc = cli_load_trust("verify", a.trust, a.ntrust, &trust)) != 0)
         return rc;
-    ms_verify_options o = {.bundle_path = a.bundle, .trusted = keys, .trusted_count = a.ntrust};
+    ms_verify_options o = {.bundle_path = a.bundle, .trust = trust, .at = a.at,
+                           .state_dir = a.state};
     ms_report *r = NULL;
     ms_error err;
     ms_status st = ms_verify(&o, &r, &err);
@@ -131,7 +156,7 @@ int cmd_verify(int argc, char **argv)
     if (st != MS_OK && st != MS_E_REJECTED)
         cli_fail("verify", &err);
     ms_report_free(r);
-    cli_free_trust(keys, a.ntrust);
+    ms_trust_free(trust);
     return ms_exit_status(st);
 }
 
@@ -156,13 +181,13 @@ int cmd_unpack(int argc, char **argv)
     int rc = parse("unpack", unpack_help, argc, argv, &a, 1, 1);
     if (rc != 0)
         return rc < 0 ? 0 : rc;
-    ms_public_key **keys = NULL;
-    if ((rc = cli_load_trust("unpack", a.trust, a.ntrust, &keys)) != 0)
+    ms_trust *trust = NULL;
+    if ((rc = cli_load_trust("unpack", a.trust, a.ntrust, &trust)) != 0)
         return rc;
     ms_unpack_options o = {.bundle_path = a.bundle,
                            .output_dir = a.output,
-                           .trusted = keys,
-                           .trusted_count = a.ntrust,
+                           .trust = trust,
+                           .at = a.at,
                            .force = a.force};
     ms_report *r = NULL;
     ms_error err;
@@ -175,6 +200,6 @@ int cmd_unpack(int argc, char **argv)
         printf("verified and unpacked %s into %s\n", a.bundle, a.output);
     }
     ms_report_free(r);
-    cli_free_trust(keys, a.ntrust);
+    ms_trust_free(trust);
     return ms_exit_status(st);
 }

@@ -11,10 +11,13 @@ static const char usage_text[] =
     "commands:\n"
     "  keygen   make a signing key pair\n"
     "  pack     pack a model into a signed bundle\n"
+    "  sign     co-sign a bundle in a role (approver, ...)\n"
     "  verify   verify a bundle against trusted keys\n"
     "  inspect  describe a bundle (no trust decision)\n"
     "  unpack   verify a bundle, then write its model files\n"
     "  compress quantize and prune a safetensors model, with a fidelity report\n"
+    "  verify-oms verify a model against an OpenSSF Model Signing (OMS) key signature\n"
+    "  sign-oms   sign a model in the OpenSSF Model Signing (OMS) format with a key\n"
     "\n"
     "`modelseal COMMAND --help` describes each command.\n"
     "exit status: 0 ok, 1 rejected, 2 usage error, 3 could not check, 4 internal error\n";
@@ -37,31 +40,20 @@ int cli_fail(const char *cmd, const ms_error *err)
     return ms_exit_status(err->status);
 }
 
-int cli_load_trust(const char *cmd, char **paths, size_t n, ms_public_key ***keys)
+int cli_load_trust(const char *cmd, char **paths, size_t n, ms_trust **trust)
 {
-    *keys = calloc(n ? n : 1, sizeof **keys);
-    if (*keys == NULL) {
-        fprintf(stderr, "modelseal %s: out of memory\n", cmd);
-        return EXIT_INTERNAL;
-    }
-    for (size_t i = 0; i < n; i++) {
-        ms_error err;
-        if (ms_public_key_load(paths[i], &(*keys)[i], &err) != MS_OK) {
-            cli_free_trust(*keys, n);
-            *keys = NULL;
-            return cli_fail(cmd, &err);
-        }
-    }
+    ms_error err;
+    if (ms_trust_load((const char *const *)paths, n, trust, &err) != MS_OK)
+        return cli_fail(cmd, &err);
     return 0;
 }
 
-void cli_free_trust(ms_public_key **keys, size_t n)
+int cli_parse_time(const char *cmd, const char *text, int64_t *out)
 {
-    if (keys == NULL)
-        return;
-    for (size_t i = 0; i < n; i++)
-        ms_public_key_free(keys[i]);
-    free(keys);
+    if (ms_time_parse(text, out) != 0)
+        return cli_usage_error(cmd, "--at '%s' is not an RFC 3339 time (like "
+                               "2026-01-31T12:00:00Z)", text);
+    return 0;
 }
 
 int main(int argc, char **argv)
@@ -84,7 +76,8 @@ int main(int argc, char **argv)
         int (*fn)(int, char **);
     } commands[] = {
         {"keygen", cmd_keygen}, {"pack", cmd_pack},     {"verify", cmd_verify},
-        {"inspect", cmd_inspect}, {"unpack", cmd_unpack}, {"compress", cmd_compress},
+        {"inspect", cmd_inspect}, {"unpack", cmd_unpack}, {"compress", cmd_compress}, {"sign", cmd_sign},
+        {"verify-oms", cmd_verify_oms}, {"sign-oms", cmd_sign_oms},
     };
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (strcmp(cmd, commands[i].name) == 0)

@@ -475,6 +475,10 @@ ms_status ms_compress_tensors(ms_compress_report *r, const ms_safetensors *in, c
                               const char *out_path, ms_error *err)
 {
     ms_st_writer *w = NULL;
+    /* Compressing again would lose the record that decodes the stored tensors. */
+    if (ms_safetensors_metadata_get(in, MS_META_COMPRESSION) != NULL)
+        return ms_fail(err, MS_E_UNSUPPORTED, "%s: already compressed by modelseal; compress "
+                       "the original model instead", label);
     ms_status st = ms_st_writer_new(&w, err);
     if (st != MS_OK)
         return st;
@@ -603,7 +607,7 @@ static void add_fidelity(cJSON *o, const ms_fidelity *f)
     cJSON_AddItemToObject(o, "sparsity", num(f->sparsity));
 }
 
-static char *render_json(const ms_compress_report *r)
+static char *render_json(const ms_compress_report *r, int compact)
 {
     cJSON *o = cJSON_CreateObject();
     ms_json_add_u64(o, "reportVersion", 1);
@@ -655,6 +659,11 @@ static char *render_json(const ms_compress_report *r)
         cJSON_AddItemToObject(wst, "sqnrDb", num(r->t[r->worst].fid.sqnr_db));
     } else {
         cJSON_AddNullToObject(o, "worst");
+    }
+    if (compact) {
+        char *c = ms_json_print(o, NULL);
+        cJSON_Delete(o);
+        return c;
     }
     char *s = cJSON_Print(o);
     cJSON_Delete(o);
@@ -717,7 +726,7 @@ static char *render_text(const ms_compress_report *r)
 
 char *ms_compress_report_render(const ms_compress_report *r, int json)
 {
-    return json ? render_json(r) : render_text(r);
+    return json ? render_json(r, json == 2) : render_text(r);
 }
 
 ms_status ms_compress_recipe_from(const ms_compress_options *o, ms_recipe **out, ms_error *err)

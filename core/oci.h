@@ -36,6 +36,11 @@
 #define MS_ANN_FORMAT "dev.modelseal.format.version"
 #define MS_ANN_KEYID "dev.modelseal.signature.keyid"
 #define MS_ANN_ALGORITHM "dev.modelseal.signature.algorithm"
+#define MS_ANN_ROLE "dev.modelseal.signature.role"
+#define MS_ANN_SUPERSEDES "dev.modelseal.supersedes"
+
+/* predicateType of the statement `modelseal sign` makes (docs/trust.md). */
+#define MS_APPROVAL_PREDICATE "urn:modelseal:predicate:approval:v1"
 
 /* The OCI empty JSON blob "{}" and its digest. */
 #define MS_EMPTY_BLOB "{}"

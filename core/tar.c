@@ -157,6 +157,51 @@ out:
     return st;
 }
 
+ms_status ms_tar_writer_add_from(ms_tar_writer *w, const char *name, ms_tar_reader *r,
+                                 uint64_t size, const uint8_t *want_sha256, ms_error *err)
+{
+    struct archive_entry *e = make_entry(w, name, size);
+    ms_sha256 *h = ms_sha256_new();
+    ms_status st = MS_OK;
+    if (e == NULL || h == NULL) {
+        st = ms_fail(err, MS_E_NOMEM, "%s: out of memory", w->path);
+        goto out;
+    }
+    if (archive_write_header(w->a, e) != ARCHIVE_OK) {
+        st = archive_fail(err, w->a, MS_E_IO, w->path);
+        goto out;
+    }
+    uint64_t done = 0;
+    for (;;) {
+        const void *block;
+        size_t len;
+        if ((st = ms_tar_reader_block(r, &block, &len, err)) != MS_OK)
+            goto out;
+        if (len == 0)
+            break;
+        if (len > size - done) {
+            st = ms_fail(err, MS_E_FORMAT, "%s: entry longer than its header says", name);
+            goto out;
+        }
+        ms_sha256_update(h, block, len);
+        if (archive_write_data(w->a, block, len) != (la_ssize_t)len) {
+            st = archive_fail(err, w->a, MS_E_IO, w->path);
+            goto out;
+        }
+        done += len;
+    }
+    uint8_t got[MS_SHA256_LEN];
+    ms_sha256_final(h, got);
+    if (done != size)
+        st = ms_fail(err, MS_E_FORMAT, "%s: entry shorter than its header says", name);
+    else if (want_sha256 != NULL && memcmp(got, want_sha256, MS_SHA256_LEN) != 0)
+        st = ms_fail(err, MS_E_IO, "%s: changed while being copied", name);
+out:
+    archive_entry_free(e);
+    ms_sha256_free(h);
+    return st;
+}
+
 ms_status ms_tar_writer_commit(ms_tar_writer *w, ms_error *err)
 {
     if (archive_write_close(w->a) != ARCHIVE_OK)

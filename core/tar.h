@@ -19,6 +19,7 @@
 #include "modelseal/error.h"
 
 typedef struct ms_tar_writer ms_tar_writer;
+struct ms_tar_reader;
 
 ms_status ms_tar_writer_open(const char *path, int64_t mtime, ms_tar_writer **out, ms_error *err);
 ms_status ms_tar_writer_add_bytes(ms_tar_writer *w, const char *name, const void *data,
@@ -31,6 +32,13 @@ ms_status ms_tar_writer_add_bytes(ms_tar_writer *w, const char *name, const void
 ms_status ms_tar_writer_add_file(ms_tar_writer *w, const char *name, const char *src,
                                  uint64_t size, const uint8_t sha256[MS_SHA256_LEN],
                                  ms_error *err);
+/*
+ * Copy the current entry of reader r (size bytes) into entry `name`, hashing
+ * it on the way; when want_sha256 is non-NULL a different digest is MS_E_IO
+ * (the source changed since it was checked).
+ */
+ms_status ms_tar_writer_add_from(ms_tar_writer *w, const char *name, struct ms_tar_reader *r,
+                                 uint64_t size, const uint8_t *want_sha256, ms_error *err);
 /* Finish the archive, fsync and rename it to its path. */
 ms_status ms_tar_writer_commit(ms_tar_writer *w, ms_error *err);
 /* Release; removes the temporary file if not committed.  Accepts NULL. */

@@ -5,6 +5,8 @@
 
 #include "core/json.h"
 #include "core/oci.h"
+#include "modelseal/trust.h"
+#include "compress/quant.h"
 #include "packager/documents.h"
 
 void ms_rfc3339(int64_t t, char buf[32])
@@ -74,8 +76,12 @@ cJSON *ms_doc_config(const ms_pack_facts *f, const cJSON *layers)
     if (cfg == NULL || !add_str(cfg, "format", "safetensors") ||
         !add_str(cfg, "paramSize", params))
         return fail(c);
-    if (f->recipe_json != NULL && o->quantize != NULL && !add_str(cfg, "quantization", o->quantize))
-        return fail(c);
+    if (f->recipe_json != NULL && o->quantize != NULL) {
+        ms_scheme sch;
+        if (ms_scheme_parse(o->quantize, &sch) != 0 ||
+            !add_str(cfg, "quantization", ms_scheme_name(sch)))
+            return fail(c);
+    }
     cJSON *fs = cJSON_AddObjectToObject(c, "modelfs");
     cJSON *ids = cJSON_AddArrayToObject(fs, "diffIds");
     if (fs == NULL || ids == NULL)
@@ -116,7 +122,8 @@ cJSON *ms_doc_manifest(const ms_pack_facts *f, const ms_doc *config, cJSON *laye
     }
     cJSON *ann = cJSON_AddObjectToObject(m, "annotations");
     if (ann == NULL || !add_str(ann, MS_ANN_FORMAT, MS_BUNDLE_FORMAT_VERSION) ||
-        !add_str(ann, MS_ANN_TITLE, o->name) || !add_str(ann, MS_ANN_VERSION, o->version))
+        !add_str(ann, MS_ANN_TITLE, o->name) || !add_str(ann, MS_ANN_VERSION, o->version) ||
+        !add_str(ann, MS_ANN_SUPERSEDES, o->supersedes))
         return fail(m);
     if (o->source_date_epoch >= 0) {
         char t[32];
@@ -171,7 +178,7 @@ cJSON *ms_doc_statement(const ms_pack_facts *f, const ms_doc *manifest, const ch
             cJSON_Delete(recipe);
             return fail(s);
         }
-        if (!add_str(ext, "probes", o->no_probes ? "none" : MS_PROBES_PARAM))
+        if (!add_str(ext, "probes", f->probes_hex != NULL ? MS_PROBES_PARAM : "none"))
             return fail(s);
     } else if (!add_str(ext, "quantize", "none")) {
         return fail(s);
@@ -196,13 +203,23 @@ cJSON *ms_doc_statement(const ms_pack_facts *f, const ms_doc *manifest, const ch
     cJSON *bv = cJSON_AddObjectToObject(builder, "version");
     if (bv == NULL || !add_str(bv, "modelseal", ms_version()))
         return fail(s);
-    if (o->source_date_epoch >= 0) {
-        char t[32];
+    /* invocationId is derived, not random, so packing stays reproducible: the same
+     * manifest packed at the same SOURCE_DATE_EPOCH is the same invocation. */
+    char t[32] = "", seed[128], id[96];
+    uint8_t dg[MS_SHA256_LEN];
+    char hex[MS_SHA256_HEX_LEN + 1];
+    if (o->source_date_epoch >= 0)
         ms_rfc3339(o->source_date_epoch, t);
-        cJSON *meta = cJSON_AddObjectToObject(rd, "metadata");
-        if (meta == NULL || !add_str(meta, "startedOn", t) || !add_str(meta, "finishedOn", t))
-            return fail(s);
-    }
+    snprintf(seed, sizeof seed, "%s@%s", manifest->hex, t);
+    ms_sha256_buf(seed, strlen(seed), dg);
+    ms_hex_encode(dg, MS_SHA256_LEN, hex);
+    snprintf(id, sizeof id, "urn:modelseal:invocation:%.32s", hex);
+    cJSON *meta = cJSON_AddObjectToObject(rd, "metadata");
+    if (meta == NULL || !add_str(meta, "invocationId", id))
+        return fail(s);
+    if (o->source_date_epoch >= 0 &&
+        (!add_str(meta, "startedOn", t) || !add_str(meta, "finishedOn", t)))
+        return fail(s);
     if (f->report_hex != NULL || f->probes_hex != NULL) {
         cJSON *by = cJSON_AddArrayToObject(rd, "byproducts");
         if (by == NULL ||
@@ -229,7 +246,8 @@ cJSON *ms_doc_signature_manifest(const ms_doc *manifest, const ms_doc *envelope,
     cJSON *layers = cJSON_AddArrayToObject(m, "layers");
     cJSON *ann = cJSON_CreateObject();
     if (ann != NULL && (!add_str(ann, MS_ANN_KEYID, keyid) ||
-                        !add_str(ann, MS_ANN_ALGORITHM, algorithm))) {
+                        !add_str(ann, MS_ANN_ALGORITHM, algorithm) ||
+                        !add_str(ann, MS_ANN_ROLE, MS_ROLE_PACKAGER))) {
         cJSON_Delete(ann);
         ann = NULL;
     }

@@ -212,6 +212,10 @@ static ms_status check_options(const ms_pack_options *o, ms_error *err)
         return ms_fail(err, MS_E_USAGE, "a description must be at most 65536 bytes");
     if (o->description != NULL && !ms_utf8_valid(o->description))
         return ms_fail(err, MS_E_USAGE, "the description is not valid UTF-8");
+    if (o->supersedes != NULL &&
+        (strncmp(o->supersedes, "sha256:", 7) != 0 || !ms_is_sha256_hex(o->supersedes + 7)))
+        return ms_fail(err, MS_E_USAGE, "--supersedes needs a manifest digest like sha256:<64 "
+                       "lower-case hex digits>, not '%.80s'", o->supersedes);
     if (o->builder_id != NULL && (o->builder_id[0] == '\0' || !ms_utf8_valid(o->builder_id)))
         return ms_fail(err, MS_E_USAGE, "the builder id must be non-empty UTF-8");
     return MS_OK;
@@ -268,7 +272,7 @@ ms_status ms_pack(const ms_pack_options *opt, ms_pack_result *res, ms_error *err
     for (size_t i = 0; i < n; i++)
         total += files[i].size;
     if (comp.report != NULL) {
-        report.bytes = ms_compress_report_render(comp.report, 1);
+        report.bytes = ms_compress_report_render(comp.report, 2);
         if (report.bytes == NULL) {
             st = ms_fail(err, MS_E_NOMEM, "out of memory");
             goto out;

@@ -145,10 +145,11 @@ static char *render_text(const ms_view *v, const char *path, char **problems, si
         const cJSON *worst = cJSON_GetObjectItemCaseSensitive(v->compression, "worst");
         const cJSON *wn = cJSON_GetObjectItemCaseSensitive(worst, "name");
         const cJSON *wsq = cJSON_GetObjectItemCaseSensitive(worst, "sqnrDb");
-        bad |= appendf(&b, &n, "compression: %.3f bits/weight, SQNR %s%.2f dB%s, probes %s\n",
-                       cJSON_IsNumber(bpw) ? bpw->valuedouble : 0.0,
-                       cJSON_IsNumber(sq) ? "" : "(exact) ",
-                       cJSON_IsNumber(sq) ? sq->valuedouble : 0.0, "",
+        char sqs[32] = "exact";
+        if (cJSON_IsNumber(sq))
+            snprintf(sqs, sizeof sqs, "%.2f dB", sq->valuedouble);
+        bad |= appendf(&b, &n, "compression: %.3f bits/weight, SQNR %s, probes %s\n",
+                       cJSON_IsNumber(bpw) ? bpw->valuedouble : 0.0, sqs,
                        v->has_probes_layer ? "recorded" : "none");
         if (cJSON_IsString(wn) && cJSON_IsNumber(wsq))
             bad |= appendf(&b, &n, "  worst tensor: %s (%.2f dB)\n", ms_text_clean(wn->valuestring),

@@ -109,7 +109,8 @@ static void setup(ms_probe_checker *pc, const ms_layout *l)
         return;
     const ms_blob *pb = ms_layout_find_unsorted(l, pc->probes_hex);
     if (pb == NULL || pb->data == NULL) {
-        setup_fail(pc, "the probes layer must come before the weights and be at most 16 MiB");
+        setup_fail(pc, "the probes layer must come before every model file in the archive and "
+                       "be at most 16 MiB");
         return;
     }
     /* Its digest is checked once it has been read whole; bytes here are only used if it holds. */
@@ -240,7 +241,11 @@ static void check_tensor(wstream *s, const ms_tensor_info *t)
         if (yc == NULL) {
             add_result(pc, s->hex, t->name, NAN, 0, "out of memory");
         } else {
-            memcpy(yc, rec, pc->k * out * sizeof *yc); /* little-endian hosts only */
+            for (size_t i = 0; i < pc->k * out; i++) {
+                uint32_t bits = (uint32_t)rec[4 * i] | (uint32_t)rec[4 * i + 1] << 8 |
+                                (uint32_t)rec[4 * i + 2] << 16 | (uint32_t)rec[4 * i + 3] << 24;
+                memcpy(&yc[i], &bits, 4);
+            }
             double rel = ms_probe_rel_error(y, yc, pc->k * out);
             add_result(pc, s->hex, t->name, rel, rel <= MS_PROBE_TOLERANCE, NULL);
             free(yc);
@@ -386,16 +391,21 @@ void ms_probe_checker_sink(ms_probe_checker *pc, ms_blob_sink *sink)
     sink->close = sink_close;
 }
 
-void ms_probe_checker_report(ms_probe_checker *pc, const ms_layout *l, ms_report *r)
+void ms_probe_checker_report(ms_probe_checker *pc, const ms_layout *l, int has_probes_layer,
+                             ms_report *r)
 {
     if (pc->setup_problem != NULL) {
         ms_report_check(r, "probes", 0, "%s", pc->setup_problem);
         return;
     }
     if (pc->probes == NULL) {
-        if (pc->probes_hex[0] == '\0')
-            return; /* nothing recorded: the caller says so when the bundle is compressed */
-        ms_report_check(r, "probes", 0, "the probes layer could not be read");
+        /* The archive order is not signed: a probes layer that was never used for a re-check
+         * (model files placed before index.json, the manifest or the probes) is a failure,
+         * or reordering would switch the check off. */
+        if (has_probes_layer || pc->probes_hex[0] != '\0')
+            ms_report_check(r, "probes", 0, "the bundle records integrity probes but they could "
+                            "not be re-checked: index.json, the model manifest and the probes "
+                            "layer must come before every model file in the archive");
         return;
     }
     int ok = 1;
@@ -430,7 +440,7 @@ void ms_probe_checker_report(ms_probe_checker *pc, const ms_layout *l, ms_report
                                  "compressed weight file holds", (int)(len - 5), n);
     }
     if (ok)
-        ms_report_check(r, "probes", 1, "%zu weight%s reproduce their recorded probe outputs "
+        ms_report_check(r, "probes", 1, "%zu weight%s reproduce%s their recorded probe outputs "
                         "(largest relative error %.2g, tolerance %g)", good, good == 1 ? "" : "s",
-                        worst, MS_PROBE_TOLERANCE);
+                        good == 1 ? "s" : "", worst, MS_PROBE_TOLERANCE);
 }

@@ -17,6 +17,7 @@ void ms_probe_checker_free(ms_probe_checker *pc);
 /* The sink to pass to ms_layout_read_with. */
 void ms_probe_checker_sink(ms_probe_checker *pc, ms_blob_sink *sink);
 /* After reading: add the "probes" checks to the report. */
-void ms_probe_checker_report(ms_probe_checker *pc, const ms_layout *l, ms_report *r);
+void ms_probe_checker_report(ms_probe_checker *pc, const ms_layout *l, int has_probes_layer,
+                             ms_report *r);
 
 #endif

@@ -15,8 +15,15 @@ typedef struct check {
     int ok;
 } check;
 
+typedef struct roleline {
+    char *role;
+    uint64_t required;
+    size_t valid;
+} roleline;
+
 typedef struct sigverdict {
     char *keyid;
+    char *role;
     char *algorithm;
     char *verdict;
     char *detail;
@@ -32,6 +39,8 @@ struct ms_report {
     size_t check_count;
     sigverdict *sigs;
     size_t sig_count;
+    roleline *roles;
+    size_t role_count;
     int oom;
 };
 
@@ -60,10 +69,14 @@ void ms_report_free(ms_report *r)
     }
     for (size_t i = 0; i < r->sig_count; i++) {
         free(r->sigs[i].keyid);
+        free(r->sigs[i].role);
         free(r->sigs[i].algorithm);
         free(r->sigs[i].verdict);
         free(r->sigs[i].detail);
     }
+    for (size_t i = 0; i < r->role_count; i++)
+        free(r->roles[i].role);
+    free(r->roles);
     free(r->checks);
     free(r->sigs);
     free(r->bundle);
@@ -118,8 +131,24 @@ void ms_report_set_model(ms_report *r, const char *name, const char *version,
     r->format_version = dup_or_null(format_version);
 }
 
-void ms_report_signature(ms_report *r, const char *keyid, const char *algorithm, int trusted,
-                         int valid, const char *verdict, const char *detail)
+void ms_report_role(ms_report *r, const char *role, uint64_t required, size_t valid)
+{
+    if (r == NULL)
+        return;
+    roleline *n = realloc(r->roles, (r->role_count + 1) * sizeof *n);
+    if (n == NULL) {
+        r->oom = 1;
+        return;
+    }
+    r->roles = n;
+    n[r->role_count].role = strdup(role);
+    n[r->role_count].required = required;
+    n[r->role_count++].valid = valid;
+}
+
+void ms_report_signature(ms_report *r, const char *keyid, const char *algorithm,
+                         const char *role, int trusted, int valid, const char *verdict,
+                         const char *detail)
 {
     if (r == NULL)
         return;
@@ -132,6 +161,7 @@ void ms_report_signature(ms_report *r, const char *keyid, const char *algorithm,
     s += r->sig_count++;
     s->keyid = strdup(keyid != NULL ? keyid : "");
     s->algorithm = dup_or_null(algorithm);
+    s->role = dup_or_null(role);
     s->verdict = strdup(verdict);
     s->detail = dup_or_null(detail);
     s->trusted = trusted;
@@ -158,7 +188,7 @@ size_t ms_report_valid_signatures(const ms_report *r)
 {
     size_t n = 0;
     for (size_t i = 0; i < r->sig_count; i++)
-        n += r->sigs[i].trusted && r->sigs[i].valid;
+        n += r->sigs[i].trusted && r->sigs[i].valid && strcmp(r->sigs[i].verdict, "valid") == 0;
     return n;
 }
 
@@ -201,12 +231,24 @@ static char *render_json(const ms_report *r)
         cJSON_AddStringToObject(s, "keyid", r->sigs[i].keyid);
         if (r->sigs[i].algorithm != NULL)
             cJSON_AddStringToObject(s, "algorithm", r->sigs[i].algorithm);
+        if (r->sigs[i].role != NULL)
+            cJSON_AddStringToObject(s, "role", r->sigs[i].role);
         cJSON_AddBoolToObject(s, "trusted", r->sigs[i].trusted);
         cJSON_AddBoolToObject(s, "valid", r->sigs[i].valid);
         cJSON_AddStringToObject(s, "verdict", r->sigs[i].verdict);
         if (r->sigs[i].detail != NULL)
             cJSON_AddStringToObject(s, "detail", r->sigs[i].detail);
         cJSON_AddItemToArray(sigs, s);
+    }
+    cJSON *roles = cJSON_AddArrayToObject(o, "roles");
+    for (size_t i = 0; roles != NULL && i < r->role_count; i++) {
+        cJSON *x = cJSON_CreateObject();
+        if (x == NULL)
+            break;
+        cJSON_AddStringToObject(x, "role", r->roles[i].role);
+        ms_json_add_u64(x, "required", r->roles[i].required);
+        ms_json_add_u64(x, "valid", r->roles[i].valid);
+        cJSON_AddItemToArray(roles, x);
     }
     cJSON *checks = cJSON_AddArrayToObject(o, "checks");
     for (size_t i = 0; checks != NULL && i < r->check_count; i++) {
@@ -280,9 +322,19 @@ static char *render_text(const ms_report *r)
         sb_printf(&b, "manifest:  %s\n", ms_text_clean(r->manifest_digest));
     for (size_t i = 0; i < r->sig_count; i++) {
         const sigverdict *s = &r->sigs[i];
-        sb_printf(&b, "signature: %s %s: %s%s%s\n", s->algorithm ? ms_text_clean(s->algorithm) : "?",
-                  s->keyid[0] ? ms_text_clean(s->keyid) : "(no keyid)", s->verdict,
-                  s->detail ? " - " : "", s->detail ? ms_text_clean(s->detail) : "");
+        sb_printf(&b, "signature: %s %s%s%s: %s%s%s\n",
+                  s->algorithm ? ms_text_clean(s->algorithm) : "?",
+                  s->keyid[0] ? ms_text_clean(s->keyid) : "(no keyid)", s->role ? " as " : "",
+                  s->role ? ms_text_clean(s->role) : "", s->verdict, s->detail ? " - " : "",
+                  s->detail ? ms_text_clean(s->detail) : "");
+    }
+    for (size_t i = 0; i < r->role_count; i++) {
+        if (r->roles[i].required > 0)
+            sb_printf(&b, "role:      %s: %zu valid of %llu required\n", ms_text_clean(r->roles[i].role),
+                      r->roles[i].valid, (unsigned long long)r->roles[i].required);
+        else
+            sb_printf(&b, "role:      %s: %zu valid\n", ms_text_clean(r->roles[i].role),
+                      r->roles[i].valid);
     }
     for (size_t i = 0; i < r->check_count; i++)
         sb_printf(&b, "%-5s %s: %s\n", r->checks[i].ok ? "ok" : "FAIL", r->checks[i].name,

@@ -3,6 +3,7 @@
 #define MS_VERIFY_REPORT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "modelseal/bundle.h"
 
@@ -15,8 +16,11 @@ int ms_report_check(ms_report *r, const char *check, int ok, const char *fmt, ..
 void ms_report_set_model(ms_report *r, const char *name, const char *version,
                          const char *manifest_digest, const char *format_version);
 /* verdict: "valid", "invalid", "untrusted-key", ... ; detail may be NULL. */
-void ms_report_signature(ms_report *r, const char *keyid, const char *algorithm, int trusted,
-                         int valid, const char *verdict, const char *detail);
+void ms_report_signature(ms_report *r, const char *keyid, const char *algorithm,
+                         const char *role, int trusted, int valid, const char *verdict,
+                         const char *detail);
+/* A role's threshold (0 when none is required) and the distinct keys that counted. */
+void ms_report_role(ms_report *r, const char *role, uint64_t required, size_t valid);
 /* Mark that the bundle could not be fully checked (exit 3), with the reason. */
 void ms_report_set_error(ms_report *r, const char *message);
 /* Number of valid signatures by trusted keys. */

@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "core/json.h"
+#include "core/digest.h"
+#include "verify/trust_internal.h"
 #include "verify/view.h"
 
 #define STATEMENT_TYPE "https://in-toto.io/Statement/v1"
@@ -128,67 +130,234 @@ static int check_statement(const ms_view *v, const ms_dsse_envelope *env, const 
     return ok;
 }
 
-void ms_view_check_signatures(const ms_view *v, ms_public_key *const *trusted, size_t n,
-                              ms_report *r)
+/* What an authenticated payload is: the provenance statement, or an approval of it. */
+typedef struct payload_kind {
+    int provenance;     /* 1: SLSA provenance statement */
+    int approval;       /* 1: approval statement naming this bundle's provenance */
+    char role[80];
+    char problem[300];  /* why the payload cannot count */
+} payload_kind;
+
+static void classify(const ms_view *v, const ms_dsse_envelope *env, const char *prov_hex,
+                     payload_kind *k)
 {
-    size_t good = 0;
+    memset(k, 0, sizeof *k);
+    cJSON *s = NULL;
+    if (ms_json_parse((const char *)env->payload, env->payload_len, "statement", &s, NULL) !=
+        MS_OK) {
+        snprintf(k->problem, sizeof k->problem, "payload is not a valid JSON statement");
+        return;
+    }
+    const cJSON *pt = cJSON_GetObjectItemCaseSensitive(s, "predicateType");
+    const char *ptype = cJSON_IsString(pt) ? pt->valuestring : "";
+    if (strcmp(ptype, PREDICATE_TYPE) == 0) {
+        k->provenance = 1;
+        snprintf(k->role, sizeof k->role, "%s", MS_ROLE_PACKAGER);
+    } else if (strcmp(ptype, MS_APPROVAL_PREDICATE) == 0) {
+        const cJSON *subj = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(s, "subject"), 0);
+        const char *dg = subject_digest(subj);
+        const cJSON *pred = cJSON_GetObjectItemCaseSensitive(s, "predicate");
+        const cJSON *role = cJSON_GetObjectItemCaseSensitive(pred, "role");
+        const char *pdg = subject_digest(cJSON_GetObjectItemCaseSensitive(pred, "provenance"));
+        const char *rp = cJSON_IsString(role) ? ms_role_problem(role->valuestring) : "no role";
+        if (dg == NULL || strcmp(dg, v->manifest_hex) != 0)
+            snprintf(k->problem, sizeof k->problem,
+                     "approval of another model manifest (sha256:%.64s)", dg ? dg : "none");
+        else if (rp != NULL)
+            snprintf(k->problem, sizeof k->problem, "approval with an invalid role: %s", rp);
+        else if (pdg == NULL || prov_hex == NULL || strcmp(pdg, prov_hex) != 0)
+            snprintf(k->problem, sizeof k->problem,
+                     "approval of another provenance statement");
+        else {
+            k->approval = 1;
+            snprintf(k->role, sizeof k->role, "%s", role->valuestring);
+        }
+    } else {
+        snprintf(k->problem, sizeof k->problem, "unknown predicateType '%.100s'", ptype);
+    }
+    cJSON_Delete(s);
+}
+
+typedef struct role_count {
+    char role[80];
+    char (*keys)[MS_KEYID_HEX_LEN + 1];
+    size_t nkeys;
+} role_count;
+
+/* Count key once per role; returns 0 if it had already counted (a duplicate). */
+static int count_key(role_count **rc, size_t *nrc, const char *role, const char *keyid)
+{
+    role_count *c = NULL;
+    for (size_t i = 0; i < *nrc && c == NULL; i++)
+        if (strcmp((*rc)[i].role, role) == 0)
+            c = &(*rc)[i];
+    if (c == NULL) {
+        role_count *n = realloc(*rc, (*nrc + 1) * sizeof *n);
+        if (n == NULL)
+            return 1;
+        *rc = n;
+        c = &n[(*nrc)++];
+        memset(c, 0, sizeof *c);
+        snprintf(c->role, sizeof c->role, "%s", role);
+    }
+    for (size_t i = 0; i < c->nkeys; i++)
+        if (strcmp(c->keys[i], keyid) == 0)
+            return 0;
+    char(*k)[MS_KEYID_HEX_LEN + 1] = realloc(c->keys, (c->nkeys + 1) * sizeof *k);
+    if (k == NULL)
+        return 1;
+    c->keys = k;
+    snprintf(k[c->nkeys++], sizeof *k, "%s", keyid);
+    return 1;
+}
+
+static size_t counted(const role_count *rc, size_t nrc, const char *role)
+{
+    for (size_t i = 0; i < nrc; i++)
+        if (strcmp(rc[i].role, role) == 0)
+            return rc[i].nkeys;
+    return 0;
+}
+
+const ms_view_envelope *ms_view_provenance(const ms_view *v, char hex[MS_SHA256_HEX_LEN + 1])
+{
+    hex[0] = '\0';
     for (size_t i = 0; i < v->envelope_count; i++) {
         const ms_view_envelope *ve = &v->envelopes[i];
         if (ve->env == NULL)
             continue;
-        char what[96];
-        snprintf(what, sizeof what, "envelope sha256:%.12s", ve->hex);
+        payload_kind k;
+        classify(v, ve->env, NULL, &k);
+        if (k.provenance) {
+            uint8_t dg[MS_SHA256_LEN];
+            ms_sha256_buf(ve->env->payload, ve->env->payload_len, dg);
+            ms_hex_encode(dg, MS_SHA256_LEN, hex);
+            return ve;
+        }
+    }
+    return NULL;
+}
+
+int ms_view_check_statement(const ms_view *v, const ms_dsse_envelope *env, ms_report *r)
+{
+    return check_statement(v, env, "signed statement", r);
+}
+
+void ms_view_check_signatures(const ms_view *v, const ms_trust *trust, int64_t at, ms_report *r)
+{
+    /* The provenance envelope: the first whose payload claims to be provenance. Its payload
+     * digest is what approvals name. */
+    char prov_hex[MS_SHA256_HEX_LEN + 1];
+    const ms_view_envelope *prov = ms_view_provenance(v, prov_hex);
+    role_count *rc = NULL;
+    size_t nrc = 0, total = 0;
+    int provenance_covered = 0;
+    for (size_t i = 0; i < v->envelope_count; i++) {
+        const ms_view_envelope *ve = &v->envelopes[i];
+        if (ve->env == NULL)
+            continue;
         if (strcmp(ve->env->payload_type, MS_INTOTO_PAYLOAD_TYPE) != 0) {
-            ms_report_check(r, "envelope", 0, "%s: payloadType '%.100s', expected %s", what,
-                            ve->env->payload_type, MS_INTOTO_PAYLOAD_TYPE);
+            ms_report_check(r, "envelope", 0, "envelope sha256:%.12s: payloadType '%.100s', "
+                            "expected %s", ve->hex, ve->env->payload_type, MS_INTOTO_PAYLOAD_TYPE);
             continue;
         }
-        size_t env_good = 0;
+        payload_kind kind;
+        int classified = 0;
         for (size_t s = 0; s < ve->env->signature_count; s++) {
             const char *hint = ve->env->signatures[s].keyid;
-            const ms_public_key *match = NULL;
-            int hinted = 0, valid = 0;
+            const ms_trust_key *tk = NULL;
+            int valid = 0;
             char detail[MS_ERROR_MESSAGE_MAX] = "";
-            /* The keyid is only a hint: a trusted key it names is tried first, then the rest. */
-            for (int pass = 0; pass < 2 && !valid; pass++) {
-                for (size_t k = 0; k < n && !valid; k++) {
-                    int named = hint[0] != '\0' && strcmp(hint, ms_public_key_id(trusted[k])) == 0;
-                    if ((pass == 0) != named)
-                        continue;
-                    hinted |= named;
-                    ms_error e;
-                    ms_status st = ms_dsse_verify_signature(ve->env, s, trusted[k], &e);
-                    if (st == MS_OK) {
-                        valid = 1;
-                        match = trusted[k];
-                    } else if (named) {
-                        match = trusted[k];
-                        snprintf(detail, sizeof detail, "%s", e.message);
-                    }
-                }
+            /* The keyid is a hint: the key it names is tried first, then every other. */
+            const ms_trust_key *named = hint[0] ? ms_trust_find(trust, hint) : NULL;
+            ms_error e;
+            if (named != NULL) {
+                tk = named;
+                valid = ms_dsse_verify_signature(ve->env, s, named->pk, &e) == MS_OK;
+                if (!valid)
+                    snprintf(detail, sizeof detail, "%s", e.message);
             }
-            const char *alg = match != NULL ? ms_key_algorithm_name(
-                                                  ms_public_key_algorithm(match))
-                                            : NULL;
-            const char *keyid = match != NULL ? ms_public_key_id(match) : hint;
-            if (valid) {
-                env_good++;
-                ms_report_signature(r, keyid, alg, 1, 1, "valid", NULL);
-            } else if (hinted) {
-                ms_report_signature(r, keyid, alg, 1, 0, "invalid",
-                                    detail[0] ? detail : "signature does not verify");
-            } else {
-                ms_report_signature(r, keyid, NULL, 0, 0, "untrusted-key",
+            for (size_t k = 0; !valid && named == NULL && k < ms_trust_key_count(trust); k++)
+                if (ms_dsse_verify_signature(ve->env, s, trust->keys[k].pk, &e) == MS_OK) {
+                    valid = 1;
+                    tk = &trust->keys[k];
+                }
+            const char *keyid = tk != NULL ? ms_public_key_id(tk->pk) : hint;
+            const char *alg = tk != NULL ? ms_key_algorithm_name(ms_public_key_algorithm(tk->pk))
+                                         : NULL;
+            if (tk == NULL) {
+                ms_report_signature(r, keyid, NULL, NULL, 0, 0, "untrusted-key",
                                     "no trusted key verifies this signature");
+                continue;
+            }
+            if (!valid) {
+                ms_report_signature(r, keyid, alg, NULL, 1, 0, "invalid",
+                                    detail[0] ? detail : "signature does not verify");
+                continue;
+            }
+            /* Authenticated by a trusted key: now the payload may be read. */
+            if (!classified) {
+                classify(v, ve->env, prov_hex[0] ? prov_hex : NULL, &kind);
+                classified = 1;
+            }
+            const char *verdict = NULL;
+            char why[300];
+            if (kind.problem[0]) {
+                ms_report_signature(r, keyid, alg, NULL, 1, 1, "wrong-statement", kind.problem);
+                continue;
+            }
+            if (ms_trust_key_problem(tk, at, &verdict, why, sizeof why) != NULL) {
+                ms_report_signature(r, keyid, alg, kind.role, 1, 1, verdict, why);
+                continue;
+            }
+            if (!ms_trust_key_has_role(tk, kind.role)) {
+                snprintf(why, sizeof why, "the trust file does not allow this key the role '%s'",
+                         kind.role);
+                ms_report_signature(r, keyid, alg, kind.role, 1, 1, "role-not-allowed", why);
+                continue;
+            }
+            if (!count_key(&rc, &nrc, kind.role, keyid)) {
+                ms_report_signature(r, keyid, alg, kind.role, 1, 1, "duplicate",
+                                    "this key already counted for this role");
+                continue;
+            }
+            ms_report_signature(r, keyid, alg, kind.role, 1, 1, "valid", NULL);
+            total++;
+            provenance_covered = 1; /* provenance signed, or an approval binding its digest */
+        }
+    }
+    if (prov != NULL && provenance_covered)
+        check_statement(v, prov->env, "signed statement", r);
+    else if (prov == NULL)
+        ms_report_check(r, "statement", 0, "no provenance statement in the bundle");
+
+    /* Thresholds: the trust file's, else one counted signature in any role. */
+    int ok = total > 0;
+    if (trust->has_file && trust->nthresholds > 0) {
+        for (size_t i = 0; i < trust->nthresholds; i++) {
+            const ms_trust_threshold *t = &trust->thresholds[i];
+            size_t got = counted(rc, nrc, t->role);
+            ms_report_role(r, t->role, t->required, got);
+            if (got < t->required) {
+                ok = ms_report_check(r, "signature", 0, "role '%s' needs %llu valid signature%s "
+                                     "by distinct trusted keys, has %zu", t->role,
+                                     (unsigned long long)t->required, t->required == 1 ? "" : "s",
+                                     got);
             }
         }
-        good += env_good;
-        if (env_good > 0)
-            check_statement(v, ve->env, "signed statement", r);
+    } else {
+        for (size_t i = 0; i < nrc; i++)
+            ms_report_role(r, rc[i].role, 0, rc[i].nkeys);
     }
-    if (good == 0)
+    if (total == 0)
         ms_report_check(r, "signature", 0,
-                        "no valid signature by a trusted key (%zu trusted key(s) given)", n);
-    else
-        ms_report_check(r, "signature", 1, "%zu valid signature(s) by trusted keys", good);
+                        "no valid signature by a trusted key (%zu trusted key(s) given)",
+                        ms_trust_key_count(trust));
+    else if (ok)
+        ms_report_check(r, "signature", 1, "%zu valid signature(s) by trusted keys%s", total,
+                        trust->has_file && trust->nthresholds ? ", every role's threshold met"
+                                                              : "");
+    for (size_t i = 0; i < nrc; i++)
+        free(rc[i].keys);
+    free(rc);
 }

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/error_internal.h"
@@ -186,7 +187,10 @@ ms_status ms_unpack(const ms_unpack_options *opt, ms_report **report, ms_error *
     if (opt == NULL || opt->bundle_path == NULL || opt->output_dir == NULL || report == NULL)
         return ms_fail(err, MS_E_USAGE, "unpack needs a bundle and an output directory");
     ms_view *v = NULL;
-    ms_status st = ms_verify_view(opt->bundle_path, opt->trusted, opt->trusted_count, report, &v,
+    if (opt->trust == NULL)
+        return ms_fail(err, MS_E_USAGE, "unpack needs a trust set");
+    int64_t at = opt->at != 0 ? opt->at : (int64_t)time(NULL);
+    ms_status st = ms_verify_view(opt->bundle_path, opt->trust, at, NULL, report, &v,
                                   err);
     if (st != MS_OK)
         return st;

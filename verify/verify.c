@@ -1,11 +1,14 @@
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/error_internal.h"
+#include "verify/rollback.h"
 #include "verify/view.h"
 
-ms_status ms_verify_view(const char *path, ms_public_key *const *trusted, size_t n,
-                         ms_report **report, ms_view **view, ms_error *err)
+ms_status ms_verify_view(const char *path, const ms_trust *trust, int64_t at,
+                         const char *state_dir, ms_report **report, ms_view **view,
+                         ms_error *err)
 {
     *report = NULL;
     if (view != NULL)
@@ -29,7 +32,13 @@ ms_status ms_verify_view(const char *path, ms_public_key *const *trusted, size_t
         ms_view_free(v);
         return MS_E_UNSUPPORTED;
     }
-    ms_view_check_signatures(v, trusted, n, r);
+    ms_view_check_signatures(v, trust, at, r);
+    if (state_dir != NULL && (st = ms_rollback_check(v, state_dir, at, 1, r, err)) != MS_OK) {
+        ms_report_set_error(r, err != NULL ? err->message : ms_strerror(st));
+        *report = r;
+        ms_view_free(v);
+        return st;
+    }
     *report = r;
     size_t f = ms_report_failures(r);
     if (f > 0) {
@@ -45,7 +54,8 @@ ms_status ms_verify_view(const char *path, ms_public_key *const *trusted, size_t
 
 ms_status ms_verify(const ms_verify_options *opt, ms_report **report, ms_error *err)
 {
-    if (opt == NULL || opt->bundle_path == NULL || report == NULL)
-        return ms_fail(err, MS_E_USAGE, "verify needs a bundle path");
-    return ms_verify_view(opt->bundle_path, opt->trusted, opt->trusted_count, report, NULL, err);
+    if (opt == NULL || opt->bundle_path == NULL || report == NULL || opt->trust == NULL)
+        return ms_fail(err, MS_E_USAGE, "verify needs a bundle path and a trust set");
+    int64_t at = opt->at != 0 ? opt->at : (int64_t)time(NULL);
+    return ms_verify_view(opt->bundle_path, opt->trust, at, opt->state_dir, report, NULL, err);
 }

@@ -257,6 +257,10 @@ static void walk_model_manifest(ms_view *v, ms_report *r, const ms_descriptor *m
         ok = ms_report_check(r, "model-manifest", 0, "model manifest: schemaVersion must be 2");
     const cJSON *ann = cJSON_GetObjectItemCaseSensitive(m, "annotations");
     check_format(v, r, cJSON_IsObject(ann) ? ann : NULL);
+    if (cJSON_IsObject(ann) && (v->supersedes = str_field(ann, MS_ANN_SUPERSEDES)) != NULL &&
+        (strncmp(v->supersedes, "sha256:", 7) != 0 || !ms_is_sha256_hex(v->supersedes + 7)))
+        ok = ms_report_check(r, "model-manifest", 0, "%s is not a sha256 digest",
+                             MS_ANN_SUPERSEDES);
     if (v->unsupported)
         return;
     ms_error e;
@@ -511,6 +515,7 @@ static void walk_signature_manifest(ms_view *v, ms_report *r, const ms_descripto
         memcpy(ve->hex, d.hex, sizeof ve->hex);
         ve->keyid_hint = ms_descriptor_annotation(&d, MS_ANN_KEYID);
         ve->algorithm = ms_descriptor_annotation(&d, MS_ANN_ALGORITHM);
+        ve->role = ms_descriptor_annotation(&d, MS_ANN_ROLE);
         if (b->data == NULL) {
             if (b->size > MS_OCI_MAX_DOCUMENT)
                 ok = ms_report_check(r, "envelope", 0, "%s: envelope of %llu bytes is over the "
@@ -595,8 +600,14 @@ ms_status ms_view_load(const char *path, int hash_all, ms_report *r, ms_view **o
             ms_report_check(r, "unreferenced", 1, "every blob is referenced");
     }
     if (pc != NULL && !v->unsupported) {
-        ms_probe_checker_report(pc, v->layout, r);
-        if (v->compression != NULL && !v->has_probes_layer)
+        ms_probe_checker_report(pc, v->layout, v->has_probes_layer, r);
+        const cJSON *rp = v->compression != NULL
+                              ? cJSON_GetObjectItemCaseSensitive(v->compression, "probes")
+                              : NULL;
+        if (v->compression != NULL && !v->has_probes_layer && cJSON_IsObject(rp))
+            ms_report_check(r, "probes", 0, "the compression report records probes but the "
+                            "bundle has no probes layer");
+        else if (v->compression != NULL && !v->has_probes_layer)
             ms_report_check(r, "probes", 1, "no integrity probes recorded (packed with "
                             "--no-probes): compressed weights are covered by digests only");
         if (v->compression != NULL)

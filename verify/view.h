@@ -12,6 +12,7 @@
 
 #include "core/oci.h"
 #include "modelseal/dsse.h"
+#include "modelseal/trust.h"
 #include "verify/report.h"
 
 typedef struct ms_view_file {
@@ -25,6 +26,7 @@ typedef struct ms_view_envelope {
     char hex[MS_SHA256_HEX_LEN + 1];
     const char *keyid_hint; /* layer annotation, may be NULL */
     const char *algorithm;  /* layer annotation, may be NULL */
+    const char *role;       /* layer annotation (a hint; the signed role is in the payload) */
     ms_dsse_envelope *env;  /* NULL when it could not be parsed */
 } ms_view_envelope;
 
@@ -40,6 +42,7 @@ typedef struct ms_view {
     size_t envelope_count;
     int unsupported;        /* unknown format major version */
     cJSON *compression;     /* the compression report layer, or NULL */
+    const char *supersedes; /* "sha256:..." this release replaces, or NULL */
     int has_probes_layer;
 } ms_view;
 
@@ -56,14 +59,21 @@ void ms_view_free(ms_view *v);
  * Check signatures against trusted keys and, for each envelope with a valid
  * trusted signature, its statement against the view.
  */
-void ms_view_check_signatures(const ms_view *v, ms_public_key *const *trusted, size_t n,
+void ms_view_check_signatures(const ms_view *v, const ms_trust *trust, int64_t at,
                               ms_report *r);
+
+/* The provenance envelope (the first whose statement is SLSA provenance) and its
+ * payload digest, or NULL.  The payload is not authenticated by this. */
+const ms_view_envelope *ms_view_provenance(const ms_view *v, char hex[MS_SHA256_HEX_LEN + 1]);
+/* Check a statement's subjects against the bundle (records checks in r); 1 if all hold. */
+int ms_view_check_statement(const ms_view *v, const ms_dsse_envelope *env, ms_report *r);
 
 /*
  * Load and fully verify a bundle: structure, digests, signatures, statement.
  * On MS_OK and view != NULL, *view holds the verified view (caller frees).
  */
-ms_status ms_verify_view(const char *path, ms_public_key *const *trusted, size_t n,
-                         ms_report **report, ms_view **view, ms_error *err);
+ms_status ms_verify_view(const char *path, const ms_trust *trust, int64_t at,
+                         const char *state_dir, ms_report **report, ms_view **view,
+                         ms_error *err);
 
 #endif

@@ -13,6 +13,7 @@
 
 #include "modelseal/error.h"
 #include "modelseal/keys.h"
+#include "modelseal/trust.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -20,6 +21,9 @@ extern "C" {
 
 /* The bundle format version this library writes; it reads major version 1. */
 #define MS_BUNDLE_FORMAT_VERSION "1"
+
+/* Parse an RFC 3339 time into Unix seconds: 0, or -1 if malformed. */
+int ms_time_parse(const char *text, int64_t *out);
 
 /* The library version, "MAJOR.MINOR.PATCH". */
 const char *ms_version(void);
@@ -52,6 +56,7 @@ typedef struct ms_pack_options {
     int no_probes;             /* leave integrity probes out */
     size_t probe_rows;         /* 0: the default (4) */
     int threads;               /* compression threads; 0: all cores */
+    const char *supersedes;    /* "sha256:<hex>" manifest digest this release replaces */
     const char *builder_id;    /* NULL: MS_DEFAULT_BUILDER_ID */
     int64_t source_date_epoch; /* < 0: not set; build times are then left out */
 } ms_pack_options;
@@ -69,6 +74,24 @@ typedef struct ms_pack_result {
 
 ms_status ms_pack(const ms_pack_options *opt, ms_pack_result *res, ms_error *err);
 
+typedef struct ms_sign_options {
+    const char *bundle_path;
+    const char *output_path;   /* NULL: replace the bundle (atomically) */
+    const ms_secret_key *key;
+    const char *role;          /* e.g. "approver" (see ms_role_problem) */
+    int64_t source_date_epoch; /* < 0: no time recorded */
+} ms_sign_options;
+
+/*
+ * Co-sign: add a signature over an approval statement (role, model manifest,
+ * provenance digest) as one more envelope of the signature manifest.  The
+ * model manifest digest does not change; the output is deterministic.  A
+ * bundle that fails its own checks (digests, manifests, statement subjects)
+ * is refused (MS_E_REJECTED), as is a second signature by the same key in the
+ * same role (MS_E_EXISTS).
+ */
+ms_status ms_sign(const ms_sign_options *opt, ms_error *err);
+
 /*
  * A verification report: every check made, passed or failed, and a verdict
  * for every signature.  Rendered as text for people or as JSON (report
@@ -84,8 +107,9 @@ char *ms_report_render(const ms_report *r, int json);
 
 typedef struct ms_verify_options {
     const char *bundle_path;
-    ms_public_key *const *trusted; /* keys trusted to sign */
-    size_t trusted_count;
+    const ms_trust *trust;     /* who may sign (modelseal/trust.h) */
+    int64_t at;                /* verification time, Unix seconds; 0: now */
+    const char *state_dir;     /* rollback state (NULL: none) */
 } ms_verify_options;
 
 /*
@@ -106,8 +130,8 @@ ms_status ms_inspect(const char *bundle_path, int json, char **out, ms_error *er
 typedef struct ms_unpack_options {
     const char *bundle_path;
     const char *output_dir;        /* created if missing */
-    ms_public_key *const *trusted;
-    size_t trusted_count;
+    const ms_trust *trust;
+    int64_t at;                    /* verification time; 0: now */
     int force;                     /* replace existing files */
 } ms_unpack_options;
 

@@ -50,7 +50,8 @@ struct ms_safetensors;
 ms_status ms_tensor_to_f32(const struct ms_safetensors *st, const char *name, float **out,
                            size_t *ndim, uint64_t shape[8], ms_error *err);
 
-/* Text table (json == 0) or the JSON compression report v1; malloc'd. */
+/* Text table (json == 0), the JSON compression report v1 indented (1) or compact (2,
+ * as stored in bundles); malloc'd. */
 char *ms_compress_report_render(const ms_compress_report *r, int json);
 void ms_compress_report_free(ms_compress_report *r);
 

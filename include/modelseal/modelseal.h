@@ -7,6 +7,7 @@
 #include "modelseal/model.h"
 #include "modelseal/keys.h"
 #include "modelseal/dsse.h"
+#include "modelseal/trust.h"
 #include "modelseal/bundle.h"
 #include "modelseal/compress.h"
 

@@ -191,6 +191,18 @@ def load_seed(keyfile):
     for line in open(keyfile).read().splitlines()[1:]:
         k, v = line.split(": ", 1)
         fields[k] = v
+    if fields.get("encryption", "none") != "none":
+        # An encrypted key (docs/keys.md): the passphrase the CLI tests use.
+        import nacl.bindings
+        import nacl.pwhash
+        raw = open(keyfile, "rb").read()
+        ad = raw[:raw.index(b"\nkey: ") + 1]
+        kek = nacl.pwhash.argon2id.kdf(
+            32, os.environ["MODELSEAL_PASSPHRASE"].encode(), base64.b64decode(fields["salt"]),
+            opslimit=int(fields["kdf-opslimit"]), memlimit=int(fields["kdf-memlimit"]))
+        seed = nacl.bindings.crypto_aead_xchacha20poly1305_ietf_decrypt(
+            base64.b64decode(fields["key"]), ad, base64.b64decode(fields["nonce"]), kek)
+        return seed, fields["keyid"]
     return base64.b64decode(fields["key"]), fields["keyid"]
 
 
@@ -254,6 +266,9 @@ def flip(data, at=None):
 
 
 def tamper(src, out, case, other=None, key=None):
+    order = None
+    if "+" in case:
+        case, order = case.split("+", 1)
     b = Bundle(src)
     md = b.manifest_desc(AT_MODEL)
     m = b.doc(md)
@@ -337,6 +352,32 @@ def tamper(src, out, case, other=None, key=None):
             {"name": "extra.bin", "digest": {"sha256": "0" * 64}}))
     elif case == "resign":
         rebuild(b, m, keyfile=key)
+    elif case == "duplicate-envelope":
+        # The last envelope listed twice in the signature manifest: one key, two signatures.
+        sm["layers"].append(dict(sm["layers"][-1]))
+        smb = dumps(sm)
+        b.put_blob(smb)
+        idx = b.index()
+        for d in idx["manifests"]:
+            if d.get("artifactType") == AT_SIG:
+                d["digest"], d["size"] = "sha256:" + sha(smb), len(smb)
+        b.set_entry("index.json", dumps(idx))
+        b.gc()
+    elif case == "transplant-approval":
+        # The approval envelope of another bundle added to this one's signature manifest.
+        o = Bundle(other)
+        osm = o.doc(o.manifest_desc(AT_SIG))
+        layer = osm["layers"][-1]
+        b.put_blob(o.blob(layer["digest"][7:]))
+        sm["layers"].append(layer)
+        smb = dumps(sm)
+        b.put_blob(smb)
+        idx = b.index()
+        for d in idx["manifests"]:
+            if d.get("artifactType") == AT_SIG:
+                d["digest"], d["size"] = "sha256:" + sha(smb), len(smb)
+        b.set_entry("index.json", dumps(idx))
+        b.gc()
     elif case == "resign-weights-data":
         # Flip the sign of the first stored scale of the first compressed tensor (the
         # high byte of a block's fp16 scale, or of an int8 row's f32 scale), then fix
@@ -370,7 +411,28 @@ def tamper(src, out, case, other=None, key=None):
         rebuild(b, m, keyfile=key)
     else:
         sys.exit("unknown tamper case " + case)
-    b.write(out)
+    if order is None:
+        b.write(out)
+        return
+    # Reorder the archive (the order is not signed): the verifier must not lose checks.
+    man = b.doc(b.manifest_desc(AT_MODEL))
+    files = {"blobs/sha256/" + l["digest"][7:] for l in man["layers"]
+             if l["mediaType"] in (MT_WEIGHT, MT_WCONFIG, MT_DOC)}
+    probes = {"blobs/sha256/" + l["digest"][7:] for l in man["layers"]
+              if l["mediaType"] == MT_PROBES}
+    if order == "weights-first":
+        rank = lambda e: 0 if e[0] in files else 1
+    elif order == "probes-early":
+        rank = lambda e: {"oci-layout": 0, "index.json": 1}.get(e[0], 2 if e[0] in probes else 3)
+    else:
+        sys.exit("unknown order " + order)
+    entries = sorted(b.entries, key=rank)
+    with tarfile.open(out, "w:", format=tarfile.USTAR_FORMAT) as t:
+        for name, data, _ in entries:
+            ti = tarfile.TarInfo(name)
+            ti.size = len(data)
+            ti.mode = 0o644
+            t.addfile(ti, io.BytesIO(data))
 
 
 def hostile(out, case):
@@ -413,6 +475,34 @@ def main(argv):
         tamper(argv[2], argv[3], argv[4], other=args.get("other"), key=args.get("key"))
     elif cmd == "hostile":
         hostile(argv[2], argv[3])
+    elif cmd == "trust-file":
+        # trust-file OUT KEYSPEC...: KEYSPEC = pubfile:role1,role2[:field=value...]
+        # fields: notBefore, notAfter, revokedAt, revokedReason; THRESH role=n via --t
+        keys, thresholds = [], {}
+        for spec in argv[3:]:
+            if spec.startswith("threshold:"):
+                role, n = spec[len("threshold:"):].split("=")
+                thresholds[role] = int(n)
+                continue
+            parts = spec.split(":")
+            pub, roles = parts[0], parts[1].split(",")
+            text = open(pub).read()
+            fields = dict(l.split(": ", 1) for l in text.splitlines()[1:])
+            k = {"keyid": fields["keyid"], "algorithm": fields["algorithm"], "publicKey": text,
+                 "roles": roles}
+            for extra in parts[2:]:
+                f, v = extra.split("=", 1)
+                if f in ("notBefore", "notAfter"):
+                    k[f] = v.replace("_", ":")
+                elif f == "revokedAt":
+                    k.setdefault("revoked", {})["at"] = v.replace("_", ":")
+                elif f == "revokedReason":
+                    k.setdefault("revoked", {})["reason"] = v
+            keys.append(k)
+        doc = {"trustVersion": 1, "keys": keys}
+        if thresholds:
+            doc["thresholds"] = thresholds
+        json.dump(doc, open(argv[2], "w"), indent=1)
     elif cmd == "statement":
         b = Bundle(argv[2])
         sm = b.doc(b.manifest_desc(AT_SIG))

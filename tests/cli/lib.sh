@@ -6,6 +6,7 @@ PY=/usr/bin/python3
 HERE="$MS_SRC/tests/cli"
 M="$MODELSEAL"
 export SOURCE_DATE_EPOCH=1700000000
+export MODELSEAL_PASSPHRASE=test-passphrase # keys are encrypted by default (docs/keys.md)
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/ms-cli.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT

@@ -76,6 +76,20 @@ expect_in out "ok    signature:"
 run 1 "$M" unpack t.mseal -o dest --trust k.pub
 [ ! -e dest ] || fail "unpack wrote a bundle whose probes fail"
 
+# The archive order is not signed: moving the model files or the probes around must not
+# switch the re-check off.
+for order in weights-first probes-early; do
+  "$PY" "$HERE/bundle_tool.py" tamper q.mseal r.mseal "resign-weights-data+$order" key=k.key
+  run 1 "$M" verify r.mseal --trust k.pub
+  expect_in out "FAIL  probes:"
+  expect_not_in out "result: VERIFIED"
+done
+
+# Compressing an already compressed file would lose the record that decodes it.
+"$M" compress wide/model.safetensors -o once.safetensors --quantize q8_0 >/dev/null
+run 3 "$M" compress once.safetensors -o twice.safetensors --quantize q4_k
+expect_in err "already compressed by modelseal; compress the original model instead"
+
 # Without probes: verify says so and still verifies digests and signatures.
 run 0 "$M" pack wide -o np.mseal --key k.key --name wide --version 1.0.0 --quantize q8_0 --no-probes
 run 0 "$M" verify np.mseal --trust k.pub

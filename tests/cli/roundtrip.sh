@@ -15,7 +15,8 @@ expect_in out "bundle:   tiny-1.0.0.mseal"
 manifest=$(sed -n 's/^manifest: //p' "$WORK/.out")
 
 run 0 "$M" verify tiny-1.0.0.mseal --trust alice.pub
-expect_in out "signature: ed25519 $keyid: valid"
+expect_in out "signature: ed25519 $keyid as packager: valid"
+expect_in out "role:      packager: 1 valid"
 expect_in out "result: VERIFIED"
 expect_in out "manifest:  $manifest"
 expect_not_in out "FAIL"
@@ -28,8 +29,9 @@ assert r["reportVersion"] == 1, r
 assert r["verified"] is True and r["status"] == "verified" and r["failures"] == 0, r
 assert r["model"] == {"name": "tiny", "version": "1.0.0", "manifestDigest": sys.argv[2],
                       "formatVersion": "1"}, r["model"]
-assert r["signatures"] == [{"keyid": sys.argv[3], "algorithm": "ed25519", "trusted": True,
-                            "valid": True, "verdict": "valid"}], r["signatures"]
+assert r["signatures"] == [{"keyid": sys.argv[3], "algorithm": "ed25519", "role": "packager",
+                            "trusted": True, "valid": True, "verdict": "valid"}], r["signatures"]
+assert r["roles"] == [{"role": "packager", "required": 0, "valid": 1}], r["roles"]
 names = {c["check"] for c in r["checks"]}
 for want in ("blob-digest", "model-manifest", "format-version", "statement", "signature",
              "unreferenced", "signature-manifest", "metadata", "config", "oci-layout"):
@@ -93,5 +95,8 @@ assert {d["name"]: d["digest"]["sha256"] for d in bd["resolvedDependencies"]} ==
 assert p["runDetails"]["builder"]["id"] == "urn:modelseal:builder:modelseal-cli"
 assert p["runDetails"]["builder"]["version"]["modelseal"] == "0.1.0"
 assert p["runDetails"]["metadata"]["startedOn"] == "2023-11-14T22:13:20Z"
+assert p["runDetails"]["metadata"]["finishedOn"] == "2023-11-14T22:13:20Z"
+assert p["runDetails"]["metadata"]["invocationId"].startswith("urn:modelseal:invocation:")
+assert bd["internalParameters"] == {"modelsealVersion": "0.1.0", "formatVersion": "1"}
 PY
 echo "roundtrip: ok"

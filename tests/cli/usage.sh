@@ -23,7 +23,7 @@ done
 run 2 "$M" keygen
 expect_in err "missing -o NAME"
 run 2 "$M" keygen -o k --algorithm rsa
-expect_in err "unknown algorithm 'rsa' (available: ed25519)"
+expect_in err "unknown algorithm 'rsa' (available: ed25519, ecdsa-p256, ecdsa-p384)"
 run 2 "$M" keygen -o
 expect_in err "option '-o' needs a value"
 

@@ -206,8 +206,13 @@ static void check_verdict_line(const char *text, int verified)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char *path = fuzz_tmp_write("fuzz_bundle", data, size);
-    ms_public_key *trusted[1] = {fuzz_trusted_key()};
-    ms_verify_options opt = {.bundle_path = path, .trusted = trusted, .trusted_count = 1};
+    ms_trust *trust = NULL;
+    if (ms_trust_new(&trust, NULL) != MS_OK ||
+        ms_trust_add_public_key(trust, fuzz_pub_text, strlen(fuzz_pub_text), "fuzz.pub", NULL) !=
+            MS_OK)
+        abort();
+    /* A fixed time: key validity must not depend on the clock. */
+    ms_verify_options opt = {.bundle_path = path, .trust = trust, .at = 1700000000};
 
     ms_error err;
     ms_error_clear(&err);
@@ -247,6 +252,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         free(out);
     }
 
+    ms_trust_free(trust);
     fuzz_tmp_remove(path);
     return 0;
 }

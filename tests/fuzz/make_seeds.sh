@@ -11,6 +11,9 @@
 #
 # Key generation is random, so the key pair is never regenerated here; a new
 # key would also have to replace the key embedded in tests/fuzz/fuzz_key.h.
+# The keyfile seeds named keygen-* and pem-* (ECDSA and encrypted key files
+# from `modelseal keygen`, PEM files from `openssl genpkey`) are random keys
+# made once; this script leaves them alone.
 set -euo pipefail
 
 if [ $# -ne 1 ]; then
@@ -159,6 +162,25 @@ put("secret-no-encryption.key", "\n".join(l for l in sec.splitlines()
                                           if not l.startswith("encryption")) + "\n")
 put("secret-wrong-keyid.key", sec.replace(sec.splitlines()[3], "keyid: " + "0" * 64))
 put("escape-in-version", "modelseal-key \x1b[2J\n")
+
+# The test key encrypted under the passphrase "fuzz" with the cheapest
+# Argon2id (1 pass, 8 KiB; the fuzz target only tries a passphrase on files
+# asking for a cheap derivation).  Fixed salt and nonce: deterministic.
+import base64
+import nacl.bindings
+import nacl.pwhash
+fields = dict(l.split(": ", 1) for l in sec.splitlines()[1:])
+salt, nonce = bytes([0x5a]) * 16, bytes([0xa5]) * 24
+header = ("modelseal-key v1\ntype: secret\nalgorithm: ed25519\nkeyid: %s\n"
+          "encryption: argon2id-xchacha20poly1305\nkdf-opslimit: 1\nkdf-memlimit: 8192\n"
+          "salt: %s\nnonce: %s\n" % (fields["keyid"], base64.b64encode(salt).decode(),
+                                      base64.b64encode(nonce).decode()))
+key = nacl.pwhash.argon2id.kdf(32, b"fuzz", salt, opslimit=1, memlimit=8192)
+ct = nacl.bindings.crypto_aead_xchacha20poly1305_ietf_encrypt(
+    base64.b64decode(fields["key"]), header.encode(), nonce, key)
+put("valid-encrypted-cheap-kdf.key", header + "key: " + base64.b64encode(ct).decode() + "\n")
+put("encrypted-cheap-kdf-header-changed.key",
+    header.replace("kdf-opslimit: 1", "kdf-opslimit: 2") + "key: " + base64.b64encode(ct).decode() + "\n")
 put("empty", "")
 PY
 

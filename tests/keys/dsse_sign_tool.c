@@ -2,11 +2,15 @@
  * Test helper for the DSSE interop check (dsse_interop.sh).  Uses only the
  * public library API.
  *
- *   dsse_sign_tool keygen-sign NAME PAYLOAD TYPE OUT
- *       make NAME.key/NAME.pub, sign the PAYLOAD file as TYPE, write the
- *       envelope to OUT
+ *   dsse_sign_tool keygen-sign NAME PAYLOAD TYPE OUT [ALG]
+ *       make NAME.key/NAME.pub (ALG: ed25519, the default, ecdsa-p256 or
+ *       ecdsa-p384), sign the PAYLOAD file as TYPE, write the envelope to OUT
  *   dsse_sign_tool sign KEYFILE PAYLOAD TYPE OUT
- *       the same with an existing secret key file
+ *       the same with an existing secret key file (ours or PEM)
+ *
+ * The secret key file is written encrypted, and an encrypted one is
+ * loaded, with the passphrase in the environment variable
+ * MODELSEAL_PASSPHRASE when it is set.
  *   dsse_sign_tool verify PUBFILE ENVELOPE [PAYLOAD_OUT]
  *       check signature 0 of ENVELOPE; write the decoded payload to
  *       PAYLOAD_OUT when given
@@ -99,12 +103,23 @@ static int sign_with(ms_secret_key *sk, const char *payload_path, const char *ty
     return rc;
 }
 
-static int cmd_keygen_sign(char **argv)
+static const char *passphrase(void)
+{
+    const char *p = getenv("MODELSEAL_PASSPHRASE");
+    return p != NULL && p[0] != '\0' ? p : NULL;
+}
+
+static int cmd_keygen_sign(int argc, char **argv)
 {
     ms_error err;
     ms_secret_key *sk = NULL;
-    if (ms_key_generate(MS_ALG_ED25519, &sk, &err) != MS_OK ||
-        ms_key_write_pair(sk, argv[0], &err) != MS_OK) {
+    ms_key_algorithm alg = ms_key_algorithm_from_name(argc > 4 ? argv[4] : "ed25519");
+    if (alg == 0) {
+        fprintf(stderr, "dsse_sign_tool: unknown algorithm '%s'\n", argv[4]);
+        return 2;
+    }
+    if (ms_key_generate(alg, &sk, &err) != MS_OK ||
+        ms_key_write_pair(sk, argv[0], passphrase(), &err) != MS_OK) {
         ms_secret_key_free(sk);
         return fail(&err);
     }
@@ -117,7 +132,7 @@ static int cmd_sign(char **argv)
 {
     ms_error err;
     ms_secret_key *sk = NULL;
-    if (ms_secret_key_load(argv[0], &sk, &err) != MS_OK)
+    if (ms_secret_key_load(argv[0], passphrase(), &sk, &err) != MS_OK)
         return fail(&err);
     int rc = sign_with(sk, argv[1], argv[2], argv[3]);
     ms_secret_key_free(sk);
@@ -155,13 +170,13 @@ static int cmd_verify(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-    if (argc == 6 && strcmp(argv[1], "keygen-sign") == 0)
-        return cmd_keygen_sign(argv + 2);
+    if ((argc == 6 || argc == 7) && strcmp(argv[1], "keygen-sign") == 0)
+        return cmd_keygen_sign(argc - 2, argv + 2);
     if (argc == 6 && strcmp(argv[1], "sign") == 0)
         return cmd_sign(argv + 2);
     if ((argc == 4 || argc == 5) && strcmp(argv[1], "verify") == 0)
         return cmd_verify(argc - 2, argv + 2);
-    fprintf(stderr, "usage: dsse_sign_tool keygen-sign NAME PAYLOAD TYPE OUT\n"
+    fprintf(stderr, "usage: dsse_sign_tool keygen-sign NAME PAYLOAD TYPE OUT [ALG]\n"
                     "       dsse_sign_tool sign KEYFILE PAYLOAD TYPE OUT\n"
                     "       dsse_sign_tool verify PUBFILE ENVELOPE [PAYLOAD_OUT]\n");
     return 2;

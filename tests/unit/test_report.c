@@ -220,11 +220,11 @@ static void test_error(void)
 static void test_signatures(void)
 {
     ms_report *r = ms_report_new("s.tar");
-    ms_report_signature(r, "k1", "ed25519", 1, 1, "valid", NULL);
-    ms_report_signature(r, "k2", "ecdsa-p256", 1, 0, "invalid", "signature does not verify");
-    ms_report_signature(r, "k3", NULL, 0, 0, "untrusted-key", "no trusted key");
-    ms_report_signature(r, NULL, NULL, 0, 1, "valid", NULL); /* valid but untrusted */
-    ms_report_signature(r, "k5", "ed25519", 1, 1, "valid", NULL);
+    ms_report_signature(r, "k1", "ed25519", NULL, 1, 1, "valid", NULL);
+    ms_report_signature(r, "k2", "ecdsa-p256", NULL, 1, 0, "invalid", "signature does not verify");
+    ms_report_signature(r, "k3", NULL, NULL, 0, 0, "untrusted-key", "no trusted key");
+    ms_report_signature(r, NULL, NULL, NULL, 0, 1, "valid", NULL); /* valid but untrusted */
+    ms_report_signature(r, "k5", "ed25519", NULL, 1, 1, "valid", NULL);
     CHECK_INT(ms_report_valid_signatures(r), 2);
     ms_report_check(r, "signature", 1, "%zu valid signature(s) by trusted keys",
                     ms_report_valid_signatures(r));
@@ -318,7 +318,7 @@ static void test_null(void)
     CHECK_INT(ms_report_check(NULL, "x", 1, "d"), 1);
     CHECK_INT(ms_report_check(NULL, "x", 0, "d"), 0);
     ms_report_set_model(NULL, "n", "1.0.0", NULL, NULL);
-    ms_report_signature(NULL, "k", "a", 1, 1, "valid", NULL);
+    ms_report_signature(NULL, "k", "a", NULL, 1, 1, "valid", NULL);
     ms_report_set_error(NULL, "e");
     ms_report_free(NULL);
 
