@@ -18,6 +18,8 @@ int cli_fail(const char *cmd, const ms_error *err);
 
 /* Load every --trust file; on failure prints and returns the exit status (else 0). */
 int cli_load_trust(const char *cmd, char **paths, size_t n, ms_trust **trust);
+/* SOURCE_DATE_EPOCH into *out (-1 when unset); EXIT_USAGE with a message if malformed. */
+int cli_source_date_epoch(const char *cmd, int64_t *out);
 /* Parse --at TIME (RFC 3339); on failure prints and returns EXIT_USAGE (else 0). */
 int cli_parse_time(const char *cmd, const char *text, int64_t *out);
 

@@ -39,7 +39,8 @@ static const char help[] =
     "  -h, --help            show this help\n"
     "\n"
     "SOURCE_DATE_EPOCH, when set, gives every recorded time; without it no build\n"
-    "time is recorded.  Either way the same inputs and key give identical bytes.\n";
+    "time is recorded.  Either way the same inputs and an Ed25519 key give identical\n"
+    "bytes (ECDSA signatures are randomized, so only the signature differs).\n";
 
 int cmd_pack(int argc, char **argv)
 {
@@ -132,16 +133,9 @@ int cmd_pack(int argc, char **argv)
                                "f16, bf16, int8, q8_0, q4_0, q4_k, q6_k)", o.quantize);
     if (o.recipe_path != NULL && (o.quantize != NULL || o.prune != NULL))
         return cli_usage_error("pack", "--recipe excludes --quantize and --prune");
-    const char *sde = getenv("SOURCE_DATE_EPOCH");
-    if (sde != NULL && sde[0] != '\0') {
-        char *end;
-        errno = 0;
-        long long t = strtoll(sde, &end, 10);
-        if (errno != 0 || *end != '\0' || t < 0 || t > 253402300799LL)
-            return cli_usage_error("pack",
-                                   "SOURCE_DATE_EPOCH '%s' is not a Unix time in seconds", sde);
-        o.source_date_epoch = t;
-    }
+    int sde_rc = cli_source_date_epoch("pack", &o.source_date_epoch);
+    if (sde_rc != 0)
+        return sde_rc;
     ms_error err;
     ms_secret_key *sk = NULL;
     int key_rc = cli_secret_key_load("pack", key_path, passphrase_file, &sk);

@@ -61,16 +61,9 @@ int cmd_sign(int argc, char **argv)
     const char *p = ms_role_problem(o.role);
     if (p != NULL)
         return cli_usage_error("sign", "invalid --role '%s': %s", o.role, p);
-    const char *sde = getenv("SOURCE_DATE_EPOCH");
-    if (sde != NULL && sde[0] != '\0') {
-        char *end;
-        errno = 0;
-        long long t = strtoll(sde, &end, 10);
-        if (errno != 0 || *end != '\0' || t < 0 || t > 253402300799LL)
-            return cli_usage_error("sign", "SOURCE_DATE_EPOCH '%s' is not a Unix time in seconds",
-                                   sde);
-        o.source_date_epoch = t;
-    }
+    int sde_rc = cli_source_date_epoch("sign", &o.source_date_epoch);
+    if (sde_rc != 0)
+        return sde_rc;
     ms_error err;
     ms_secret_key *sk = NULL;
     int rc = cli_secret_key_load("sign", key_path, passphrase_file, &sk);

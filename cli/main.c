@@ -1,3 +1,4 @@
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,6 +46,21 @@ int cli_load_trust(const char *cmd, char **paths, size_t n, ms_trust **trust)
     ms_error err;
     if (ms_trust_load((const char *const *)paths, n, trust, &err) != MS_OK)
         return cli_fail(cmd, &err);
+    return 0;
+}
+
+int cli_source_date_epoch(const char *cmd, int64_t *out)
+{
+    *out = -1;
+    const char *sde = getenv("SOURCE_DATE_EPOCH");
+    if (sde == NULL || sde[0] == '\0')
+        return 0;
+    char *end;
+    errno = 0;
+    long long t = strtoll(sde, &end, 10);
+    if (errno != 0 || *end != '\0' || t < 0 || t > 253402300799LL)
+        return cli_usage_error(cmd, "SOURCE_DATE_EPOCH '%s' is not a Unix time in seconds", sde);
+    *out = t;
     return 0;
 }
 
