@@ -77,6 +77,7 @@ static char *render_json(const ms_view *v, const char *path, char **problems, si
             char dg[80];
             snprintf(dg, sizeof dg, "sha256:%s", e->hex);
             cJSON_AddStringToObject(j, "envelope", dg);
+            add_opt(j, "role", e->role);
             cJSON_AddItemToArray(sigs, j);
         }
     }
@@ -179,7 +180,10 @@ static char *render_text(const ms_view *v, const char *path, char **problems, si
     for (size_t i = 0; i < v->envelope_count; i++) {
         const ms_view_envelope *e = &v->envelopes[i];
         for (size_t s = 0; e->env != NULL && s < e->env->signature_count; s++)
-            bad |= appendf(&b, &n, "  %s keyid %s\n", e->algorithm ? ms_text_clean(e->algorithm) : "?",
+            bad |= appendf(&b, &n, "  %s%s%s keyid %s\n",
+                           e->role ? ms_text_clean(e->role) : "",
+                           e->role ? " (unverified role), " : "",
+                           e->algorithm ? ms_text_clean(e->algorithm) : "?",
                            e->env->signatures[s].keyid[0]
                                ? ms_text_clean(e->env->signatures[s].keyid)
                                : "(none)");
