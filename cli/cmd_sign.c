@@ -8,7 +8,7 @@
 #include "cli/passphrase.h"
 
 static const char help[] =
-    "usage: modelseal sign BUNDLE --key NAME.key --role ROLE [-o OUT]\n"
+    "usage: modelseal sign BUNDLE --key NAME.key --role ROLE [-o OUT] [--passphrase-file F]\n"
     "\n"
     "Co-sign a bundle: add a signature, in ROLE, over an approval of the bundle's\n"
     "model manifest and provenance.  The model's digest does not change.  The\n"

@@ -39,7 +39,8 @@ static const char inspect_help[] =
     "  -h, --help            show this help\n";
 
 static const char unpack_help[] =
-    "usage: modelseal unpack BUNDLE -o DIR --trust KEY.pub [--trust ...] [--force] [--json]\n"
+    "usage: modelseal unpack BUNDLE -o DIR --trust FILE [--trust ...] [--at TIME] [--force]\n"
+    "                        [--json]\n"
     "\n"
     "Verify a bundle, then write each model file at its recorded path under DIR.\n"
     "Paths that would leave DIR (absolute, '..', through a symbolic link) are\n"
@@ -122,7 +123,7 @@ static int parse(const char *cmd, const char *help, int argc, char **argv, args 
         return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind + 1]);
     a->bundle = argv[optind];
     if (want_trust && a->ntrust == 0)
-        return cli_usage_error(cmd, "missing --trust KEY.pub (at least one trusted key)");
+        return cli_usage_error(cmd, "missing --trust FILE (a trust file or a public key)");
     if (want_output && a->output == NULL)
         return cli_usage_error(cmd, "missing -o DIR");
     return 0;

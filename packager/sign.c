@@ -81,10 +81,20 @@ ms_status ms_sign(const ms_sign_options *o, ms_error *err)
     /* Only a bundle whose content holds together gets another signature. */
     char prov_hex[MS_SHA256_HEX_LEN + 1];
     const ms_view_envelope *prov = ms_view_provenance(v, prov_hex);
-    if (v->unsupported || prov == NULL || v->sigmanifest == NULL || v->name == NULL) {
-        st = ms_fail(err, MS_E_REJECTED, "%s: refusing to sign: %s", o->bundle_path,
-                     v->unsupported ? "unsupported bundle format version"
-                                    : "no provenance statement");
+    if (v->unsupported) {
+        st = ms_fail(err, MS_E_UNSUPPORTED, "%s: refusing to sign: unsupported bundle format "
+                     "version", o->bundle_path);
+        goto out;
+    }
+    if (v->envelope_count >= MS_DSSE_MAX_SIGNATURES) {
+        st = ms_fail(err, MS_E_LIMIT, "%s: the signature manifest already holds %zu envelopes "
+                     "(the most a bundle may have is %d)", o->bundle_path, v->envelope_count,
+                     MS_DSSE_MAX_SIGNATURES);
+        goto out;
+    }
+    if (prov == NULL || v->sigmanifest == NULL || v->name == NULL) {
+        st = ms_fail(err, MS_E_REJECTED, "%s: refusing to sign: no provenance statement",
+                     o->bundle_path);
         goto out;
     }
     ms_view_check_statement(v, prov->env, r);

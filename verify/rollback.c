@@ -54,6 +54,7 @@ ms_status ms_rollback_check(const ms_view *v, const char *dir, int64_t at, int c
     char digest[80];
     snprintf(digest, sizeof digest, "sha256:%s", v->manifest_hex);
     ms_error e;
+    ms_error_clear(&e);
     if (ms_read_file(path, MS_STATE_MAX, &text, &len, &e) != MS_OK) {
         if (access(path, F_OK) == 0) {
             st = ms_fail(err, e.status, "corrupt state file %s", e.message);
@@ -68,8 +69,10 @@ ms_status ms_rollback_check(const ms_view *v, const char *dir, int64_t at, int c
             ms_json_get_string(j, "version", path, &old_version, &e) != MS_OK ||
             ms_json_get_string(j, "manifestDigest", path, &old_digest, &e) != MS_OK ||
             strcmp(name, v->name) != 0 || ms_semver_problem(old_version) != NULL) {
-            st = ms_fail(err, MS_E_FORMAT, "corrupt state file %s: %s", path,
-                         sv != 1 && e.message[0] == '\0' ? "unknown stateVersion" : e.message);
+            const char *why = e.message[0] != '\0' ? e.message
+                              : sv != 1         ? "unknown stateVersion"
+                                                : "it is not this model's state";
+            st = ms_fail(err, MS_E_FORMAT, "corrupt state file %s: %s", path, why);
             goto out;
         }
     }
@@ -77,11 +80,11 @@ ms_status ms_rollback_check(const ms_view *v, const char *dir, int64_t at, int c
     if (old_version != NULL) {
         int c = ms_semver_compare(v->version, old_version);
         if (c < 0)
-            accept = ms_report_check(r, "rollback", 0, "rollback: %s is older than accepted %s",
+            accept = ms_report_check(r, "rollback", 0, "%s is older than accepted %s",
                                      v->version, old_version);
         else if (c == 0 && strcmp(old_digest, digest) != 0)
             accept = ms_report_check(r, "rollback", 0,
-                                     "rollback: version %s was accepted as %.80s; this bundle's "
+                                     "version %s was accepted as %.80s; this bundle's "
                                      "manifest is %s", v->version, old_digest, digest);
         else if (c == 0)
             ms_report_check(r, "rollback", 1, "%s %s is the version already accepted", v->name,

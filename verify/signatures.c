@@ -251,7 +251,9 @@ void ms_view_check_signatures(const ms_view *v, const ms_trust *trust, int64_t a
     const ms_view_envelope *prov = ms_view_provenance(v, prov_hex);
     role_count *rc = NULL;
     size_t nrc = 0, total = 0;
-    int provenance_covered = 0;
+    /* Which envelopes carry a counted signature, and whether an approval counted. */
+    unsigned char *counted_env = calloc(v->envelope_count + 1, 1);
+    int approval_counted = 0;
     for (size_t i = 0; i < v->envelope_count; i++) {
         const ms_view_envelope *ve = &v->envelopes[i];
         if (ve->env == NULL)
@@ -323,13 +325,32 @@ void ms_view_check_signatures(const ms_view *v, const ms_trust *trust, int64_t a
             }
             ms_report_signature(r, keyid, alg, kind.role, 1, 1, "valid", NULL);
             total++;
-            provenance_covered = 1; /* provenance signed, or an approval binding its digest */
+            if (counted_env != NULL)
+                counted_env[i] = 1;
+            approval_counted |= kind.approval;
         }
     }
-    if (prov != NULL && provenance_covered)
-        check_statement(v, prov->env, "signed statement", r);
-    else if (prov == NULL)
+    /*
+     * Every provenance statement a counted signature is over must describe this bundle
+     * (otherwise a signature from another bundle could be carried along beside an
+     * unsigned statement), and so must the one the counted approvals name by digest.
+     */
+    int checked_prov = 0;
+    for (size_t i = 0; counted_env != NULL && i < v->envelope_count; i++) {
+        if (!counted_env[i] || v->envelopes[i].env == NULL)
+            continue;
+        payload_kind k;
+        classify(v, v->envelopes[i].env, NULL, &k);
+        if (!k.provenance)
+            continue;
+        check_statement(v, v->envelopes[i].env, "signed statement", r);
+        checked_prov |= &v->envelopes[i] == prov;
+    }
+    if (prov == NULL)
         ms_report_check(r, "statement", 0, "no provenance statement in the bundle");
+    else if (approval_counted && !checked_prov)
+        check_statement(v, prov->env, "approved statement", r);
+    free(counted_env);
 
     /* Thresholds: the trust file's, else one counted signature in any role. */
     int ok = total > 0;

@@ -363,6 +363,28 @@ def tamper(src, out, case, other=None, key=None):
                 d["digest"], d["size"] = "sha256:" + sha(smb), len(smb)
         b.set_entry("index.json", dumps(idx))
         b.gc()
+    elif case == "smuggle-provenance":
+        # This bundle's own statement, no longer validly signed, listed first; a validly
+        # signed envelope of another bundle second. A verifier must check the statement
+        # the counted signature is over, not the first one that claims to be provenance.
+        own = json.loads(b.blob(sm["layers"][0]["digest"][7:]))
+        own["signatures"][0]["sig"] = base64.b64encode(b"\0" * 64).decode()
+        ob = dumps(own)
+        b.put_blob(ob)
+        sm["layers"][0]["digest"], sm["layers"][0]["size"] = "sha256:" + sha(ob), len(ob)
+        o = Bundle(other)
+        osm = o.doc(o.manifest_desc(AT_SIG))
+        layer = osm["layers"][0]
+        b.put_blob(o.blob(layer["digest"][7:]))
+        sm["layers"].append(layer)
+        smb = dumps(sm)
+        b.put_blob(smb)
+        idx = b.index()
+        for d in idx["manifests"]:
+            if d.get("artifactType") == AT_SIG:
+                d["digest"], d["size"] = "sha256:" + sha(smb), len(smb)
+        b.set_entry("index.json", dumps(idx))
+        b.gc()
     elif case == "transplant-approval":
         # The approval envelope of another bundle added to this one's signature manifest.
         o = Bundle(other)

@@ -13,9 +13,9 @@ run 0 "$M" verify v13.mseal --trust k.pub --state st
 expect_in out "ok    rollback: first version of tiny accepted here"
 "$PY" -c 'import json,sys; s=json.load(open("st/tiny.json")); assert s["stateVersion"]==1 and s["version"]=="1.3.0" and s["manifestDigest"]==sys.argv[1], s' "$d13"
 run 1 "$M" verify v12.mseal --trust k.pub --state st
-expect_in out "FAIL  rollback: rollback: 1.2.0 is older than accepted 1.3.0"
+expect_in out "FAIL  rollback: 1.2.0 is older than accepted 1.3.0"
 run 1 "$M" verify v13b.mseal --trust k.pub --state st
-expect_in out "rollback: version 1.3.0 was accepted as $d13"
+expect_in out "FAIL  rollback: version 1.3.0 was accepted as $d13"
 # The same release, co-signed later, is still the same release.
 "$M" keygen -o ap >/dev/null
 "$M" sign v13.mseal --key ap.key --role approver -o v13s.mseal >/dev/null
@@ -46,4 +46,5 @@ expect_in err "corrupt state file"
 # Another model's name in the file: corrupt too.
 sed 's/"tiny"/"other"/' saved.json >st/tiny.json
 run 3 "$M" verify v15.mseal --trust k.pub --state st
+expect_in err "corrupt state file st/tiny.json: it is not this model's state"
 echo "rollback: ok"

@@ -9,7 +9,7 @@ setup_bundle
 run 0 "$M" verify b.mseal --trust alice.pub
 extra=()
 case "$case_name" in
-  foreign-signature)
+  foreign-signature|smuggle-provenance)
     mkdir other && cp model/model.safetensors other/
     "$M" pack other -o other.mseal --key alice.key --name other --version 2.0.0 >/dev/null
     extra=(other=other.mseal) ;;

@@ -60,7 +60,7 @@ expect_in err "SOURCE_DATE_EPOCH 'yesterday' is not a Unix time"
 [ ! -e b.mseal ] || fail "a usage error left a bundle behind"
 
 run 2 "$M" verify b.mseal
-expect_in err "missing --trust KEY.pub"
+expect_in err "missing --trust FILE (a trust file or a public key)"
 run 2 "$M" verify --trust k.pub
 expect_in err "missing BUNDLE"
 run 2 "$M" unpack b.mseal --trust k.pub
