@@ -10,9 +10,12 @@
 
 static const char help[] =
     "usage: modelseal pack MODEL -o BUNDLE --key NAME.key --name N --version V\n"
+    "       modelseal pack MODEL -o BUNDLE --key NAME.key --spec modelseal.json\n"
+    "                      [--name N] [--version V]\n"
     "                      [--license EXPR] [--description TEXT]\n"
     "                      [--quantize SCHEME [--prune P] | --recipe RECIPE.json]\n"
     "                      [--no-probes] [--probe-rows K] [--threads N] [--builder-id URI]\n"
+    "                      [--passphrase-file F] [--supersedes DIGEST]\n"
     "\n"
     "Pack a model into a signed bundle.  MODEL is a .safetensors file or a directory\n"
     "of *.safetensors shards with their companion files (config.json, tokenizer\n"
@@ -23,6 +26,9 @@ static const char help[] =
     "  --key FILE            secret key that signs the bundle\n"
     "  --passphrase-file F   passphrase of an encrypted --key: the first line of F\n"
     "                        (else MODELSEAL_PASSPHRASE, else asked on the terminal)\n"
+    "  --spec FILE           spec file (docs/spec-file.md): name, version, license,\n"
+    "                        authors, card, base models, datasets, recipe; the\n"
+    "                        options below override what it says\n"
     "  --name N              model name: a-z, 0-9, '.', '_', '-' (at most 128)\n"
     "  --version V           semantic version, such as 1.0.0 or 2.1.0-rc.1\n"
     "  --license EXPR        license expression, such as Apache-2.0\n"
@@ -40,7 +46,10 @@ static const char help[] =
     "\n"
     "SOURCE_DATE_EPOCH, when set, gives every recorded time; without it no build\n"
     "time is recorded.  Either way the same inputs and an Ed25519 key give identical\n"
-    "bytes (ECDSA signatures are randomized, so only the signature differs).\n";
+    "bytes (ECDSA signatures are randomized, so only the signature differs).\n"
+    "\n"
+    "A README.md in a model directory may start with Hugging Face front matter:\n"
+    "its license, datasets and base_model fill in what the spec does not say.\n";
 
 int cmd_pack(int argc, char **argv)
 {
@@ -60,6 +69,7 @@ int cmd_pack(int argc, char **argv)
         {"probe-rows", required_argument, NULL, 'K'},
         {"threads", required_argument, NULL, 'T'},
         {"supersedes", required_argument, NULL, 'U'},
+        {"spec", required_argument, NULL, 'S'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -82,6 +92,7 @@ int cmd_pack(int argc, char **argv)
         case 'r': o.recipe_path = optarg; break;
         case 'N': o.no_probes = 1; break;
         case 'U': o.supersedes = optarg; break;
+        case 'S': o.spec_path = optarg; break;
         case 'K': {
             char *end;
             errno = 0;
@@ -114,14 +125,15 @@ int cmd_pack(int argc, char **argv)
         return cli_usage_error("pack", "missing -o BUNDLE");
     if (key_path == NULL)
         return cli_usage_error("pack", "missing --key FILE");
-    if (o.name == NULL)
+    /* With a spec, name and version may come from it (ms_pack checks one source gives them). */
+    if (o.name == NULL && o.spec_path == NULL)
         return cli_usage_error("pack", "missing --name");
-    if (o.version == NULL)
+    if (o.version == NULL && o.spec_path == NULL)
         return cli_usage_error("pack", "missing --version");
     const char *p;
-    if ((p = ms_name_problem(o.name)) != NULL)
+    if (o.name != NULL && (p = ms_name_problem(o.name)) != NULL)
         return cli_usage_error("pack", "invalid --name '%s': %s", o.name, p);
-    if ((p = ms_semver_problem(o.version)) != NULL)
+    if (o.version != NULL && (p = ms_semver_problem(o.version)) != NULL)
         return cli_usage_error("pack", "invalid --version '%s': %s", o.version, p);
     static const char *const schemes[] = {"none", "f16",  "bf16", "int8", "q8_0",
                                            "q4_0", "q4_k", "q6_k", "q4_K", "q6_K"};
@@ -147,7 +159,16 @@ int cmd_pack(int argc, char **argv)
     ms_secret_key_free(sk);
     if (st != MS_OK)
         return cli_fail("pack", &err);
-    printf("packed %s %s: %zu file%s, %" PRIu64 " bytes\n", o.name, o.version, res.file_count,
+    if (res.warnings != NULL) {
+        /* One line each; the text comes from files, so it was sanitized when made. */
+        for (const char *line = res.warnings; *line != '\0';) {
+            size_t n = strcspn(line, "\n");
+            fprintf(stderr, "modelseal pack: warning: %.*s\n", (int)n, line);
+            line += n + (line[n] == '\n');
+        }
+        free(res.warnings);
+    }
+    printf("packed %s %s: %zu file%s, %" PRIu64 " bytes\n", res.name, res.version, res.file_count,
            res.file_count == 1 ? "" : "s", res.model_bytes);
     printf("bundle:   %s\n", o.output_path);
     printf("manifest: %s\n", res.manifest_digest);

@@ -95,33 +95,6 @@ static const char *short_text(const char *s, char buf[80])
     return buf;
 }
 
-/* Levenshtein distance, ASCII case folded; large for very long names. */
-static size_t edit_distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    if (la > 64 || lb > 64)
-        return (size_t)-1;
-    size_t row[65];
-    for (size_t j = 0; j <= lb; j++)
-        row[j] = j;
-    for (size_t i = 1; i <= la; i++) {
-        size_t diag = row[0];
-        row[0] = i;
-        for (size_t j = 1; j <= lb; j++) {
-            size_t up = row[j];
-            size_t cost = ascii_lower(a[i - 1]) == ascii_lower(b[j - 1]) ? 0 : 1;
-            size_t best = diag + cost;
-            if (up + 1 < best)
-                best = up + 1;
-            if (row[j - 1] + 1 < best)
-                best = row[j - 1] + 1;
-            row[j] = best;
-            diag = up;
-        }
-    }
-    return row[lb];
-}
-
 static int contains_ci(const char *hay, size_t n, const char *needle)
 {
     size_t m = strlen(needle);
@@ -133,36 +106,6 @@ static int contains_ci(const char *hay, size_t n, const char *needle)
             return 1;
     }
     return 0;
-}
-
-/*
- * The known field nearest to an unknown one, or NULL when none is close:
- * edit distance (case folded) at most a third of the known name (rounded
- * up), or one name containing the other (3 characters at least).
- */
-static const char *nearest_field(const char *name, const char *const *known, size_t n)
-{
-    const char *best = NULL;
-    size_t best_d = (size_t)-1;
-    for (size_t i = 0; i < n; i++) {
-        size_t d = edit_distance(name, known[i]);
-        size_t lk = strlen(known[i]), ln = strlen(name);
-        int near = d <= (lk + 2) / 3;
-        if (!near && ln >= 3 && ln <= 64) {
-            /* substring either way, case folded */
-            char a[65], b[65];
-            for (size_t k = 0; k <= ln; k++)
-                a[k] = ascii_lower(name[k]);
-            for (size_t k = 0; k <= lk; k++)
-                b[k] = ascii_lower(known[i][k]);
-            near = strstr(a, b) != NULL || strstr(b, a) != NULL;
-        }
-        if (near && d < best_d) {
-            best = known[i];
-            best_d = d;
-        }
-    }
-    return best;
 }
 
 /* Refuse fields outside `known`; ctx is "recipe.json" or "recipe.json: rule 2 ('*')". */
@@ -177,7 +120,7 @@ static ms_status check_fields(const cJSON *obj, const char *const *known, size_t
             continue;
         char sb[80];
         const char *shown = short_text(c->string, sb);
-        const char *near = nearest_field(c->string, known, n);
+        const char *near = ms_nearest_name(c->string, known, n);
         if (near != NULL)
             return ms_fail(err, MS_E_USAGE, "%s: unknown field '%s' (did you mean '%s'?)", ctx,
                            shown, near);

@@ -115,3 +115,58 @@ const char *ms_text_clean(const char *s)
     ms_text_sanitize(b, MS_ERROR_MESSAGE_MAX);
     return b;
 }
+
+static char fold(char c)
+{
+    return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+}
+
+size_t ms_edit_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 64 || lb > 64)
+        return (size_t)-1;
+    size_t row[65];
+    for (size_t j = 0; j <= lb; j++)
+        row[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        size_t diag = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t up = row[j];
+            size_t cost = fold(a[i - 1]) == fold(b[j - 1]) ? 0 : 1;
+            size_t best = diag + cost;
+            if (up + 1 < best)
+                best = up + 1;
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
+            row[j] = best;
+            diag = up;
+        }
+    }
+    return row[lb];
+}
+
+const char *ms_nearest_name(const char *name, const char *const *known, size_t n)
+{
+    const char *best = NULL;
+    size_t best_d = (size_t)-1;
+    for (size_t i = 0; i < n; i++) {
+        size_t d = ms_edit_distance(name, known[i]);
+        size_t lk = strlen(known[i]), ln = strlen(name);
+        int near = d <= (lk + 2) / 3;
+        if (!near && ln >= 3 && ln <= 64 && lk <= 64) {
+            char a[65], b[65];
+            for (size_t k = 0; k <= ln; k++)
+                a[k] = fold(name[k]);
+            for (size_t k = 0; k <= lk; k++)
+                b[k] = fold(known[i][k]);
+            near = strstr(a, b) != NULL || strstr(b, a) != NULL;
+        }
+        if (near && d < best_d) {
+            best = known[i];
+            best_d = d;
+        }
+    }
+    return best;
+}

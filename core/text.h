@@ -28,4 +28,17 @@ void ms_text_sanitize(char *msg, size_t cap);
  */
 const char *ms_text_clean(const char *s);
 
+/*
+ * Levenshtein distance between two names, ASCII letters case folded;
+ * (size_t)-1 when either is longer than 64 bytes.
+ */
+size_t ms_edit_distance(const char *a, const char *b);
+/*
+ * The known name nearest to an unknown one (for "did you mean" hints), or
+ * NULL when none is close: edit distance at most a third of the known name
+ * (rounded up), or one name containing the other (3 characters at least),
+ * case folded; the smallest distance wins, the first on a tie.
+ */
+const char *ms_nearest_name(const char *name, const char *const *known, size_t n);
+
 #endif

@@ -38,6 +38,63 @@ static cJSON *fail(cJSON *o)
     return NULL;
 }
 
+static int add_digest_str(cJSON *o, const char *k, const char *hex)
+{
+    char d[8 + MS_SHA256_HEX_LEN];
+    if (hex == NULL || hex[0] == '\0')
+        return 1;
+    snprintf(d, sizeof d, "sha256:%s", hex);
+    return add_str(o, k, d);
+}
+
+/* authors, card, baseModels, datasets of the metadata document (schemas/metadata-v1). */
+static int add_lineage(cJSON *m, const ms_spec *sp)
+{
+    if (sp->author_count > 0) {
+        cJSON *a = cJSON_AddArrayToObject(m, "authors");
+        if (a == NULL)
+            return 0;
+        for (size_t i = 0; i < sp->author_count; i++)
+            if (!cJSON_AddItemToArray(a, cJSON_CreateString(sp->authors[i])))
+                return 0;
+    }
+    if (sp->intended_use != NULL || sp->out_of_scope_use != NULL || sp->limitations != NULL) {
+        cJSON *c = cJSON_AddObjectToObject(m, "card");
+        if (c == NULL || !add_str(c, "intendedUse", sp->intended_use) ||
+            !add_str(c, "outOfScopeUse", sp->out_of_scope_use) ||
+            !add_str(c, "limitations", sp->limitations))
+            return 0;
+    }
+    if (sp->base_model_count > 0) {
+        cJSON *a = cJSON_AddArrayToObject(m, "baseModels");
+        if (a == NULL)
+            return 0;
+        for (size_t i = 0; i < sp->base_model_count; i++) {
+            const ms_spec_base_model *b = &sp->base_models[i];
+            cJSON *e = cJSON_CreateObject();
+            if (e == NULL || !cJSON_AddItemToArray(a, e) || !add_str(e, "name", b->name) ||
+                !add_str(e, "uri", b->uri) || !add_digest_str(e, "digest", b->hex) ||
+                !add_str(e, "license", b->license) || !add_str(e, "relation", b->relation))
+                return 0;
+        }
+    }
+    if (sp->dataset_count > 0) {
+        cJSON *a = cJSON_AddArrayToObject(m, "datasets");
+        if (a == NULL)
+            return 0;
+        for (size_t i = 0; i < sp->dataset_count; i++) {
+            const ms_spec_dataset *d = &sp->datasets[i];
+            cJSON *e = cJSON_CreateObject();
+            if (e == NULL || !cJSON_AddItemToArray(a, e) || !add_str(e, "name", d->name) ||
+                !add_str(e, "uri", d->uri) || !add_digest_str(e, "digest", d->hex) ||
+                !add_str(e, "license", d->license) || !add_str(e, "role", d->role) ||
+                (d->has_records && ms_json_add_u64(e, "records", d->records) == NULL))
+                return 0;
+        }
+    }
+    return 1;
+}
+
 cJSON *ms_doc_metadata(const ms_pack_facts *f)
 {
     const ms_pack_options *o = f->opt;
@@ -45,6 +102,8 @@ cJSON *ms_doc_metadata(const ms_pack_facts *f)
     if (m == NULL || ms_json_add_u64(m, "metadataVersion", 1) == NULL ||
         !add_str(m, "name", o->name) || !add_str(m, "version", o->version) ||
         !add_str(m, "license", o->license) || !add_str(m, "description", o->description))
+        return fail(m);
+    if (f->spec != NULL && !add_lineage(m, f->spec))
         return fail(m);
     return m;
 }
@@ -146,6 +205,31 @@ static cJSON *resource(const char *name, const char *hex)
     return r;
 }
 
+/*
+ * A dataset or base model as an in-toto ResourceDescriptor: name, uri when
+ * known, digest when known, annotations {kind_key: kind, "license": ...}.
+ */
+static cJSON *lineage_resource(const char *name, const char *uri, const char *hex,
+                               const char *kind_key, const char *kind, const char *license)
+{
+    cJSON *r = cJSON_CreateObject();
+    if (r == NULL || !add_str(r, "name", name) || !add_str(r, "uri", uri))
+        return fail(r);
+    if (hex != NULL && hex[0] != '\0') {
+        cJSON *d = digest_obj(hex);
+        if (d == NULL || !cJSON_AddItemToObject(r, "digest", d)) {
+            cJSON_Delete(d);
+            return fail(r);
+        }
+    }
+    if (kind != NULL || license != NULL) {
+        cJSON *a = cJSON_AddObjectToObject(r, "annotations");
+        if (a == NULL || !add_str(a, kind_key, kind) || !add_str(a, "license", license))
+            return fail(r);
+    }
+    return r;
+}
+
 cJSON *ms_doc_statement(const ms_pack_facts *f, const ms_doc *manifest, const char **paths,
                         const char **hexes)
 {
@@ -183,6 +267,14 @@ cJSON *ms_doc_statement(const ms_pack_facts *f, const ms_doc *manifest, const ch
     } else if (!add_str(ext, "quantize", "none")) {
         return fail(s);
     }
+    if (f->spec != NULL && f->spec->hex[0] != '\0') {
+        cJSON *sp = cJSON_AddObjectToObject(ext, "spec");
+        cJSON *d = digest_obj(f->spec->hex);
+        if (sp == NULL || d == NULL || !cJSON_AddItemToObject(sp, "digest", d)) {
+            cJSON_Delete(d);
+            return fail(s);
+        }
+    }
     cJSON *internal = cJSON_AddObjectToObject(bd, "internalParameters");
     if (internal == NULL || !add_str(internal, "modelsealVersion", ms_version()) ||
         !add_str(internal, "formatVersion", MS_BUNDLE_FORMAT_VERSION))
@@ -195,6 +287,18 @@ cJSON *ms_doc_statement(const ms_pack_facts *f, const ms_doc *manifest, const ch
                                                                ? f->src_hexes[i]
                                                                : hexes[i])))
             return fail(s);
+    for (size_t i = 0; f->spec != NULL && i < f->spec->dataset_count; i++) {
+        const ms_spec_dataset *d = &f->spec->datasets[i];
+        if (!cJSON_AddItemToArray(deps, lineage_resource(d->name, d->uri, d->hex, "role",
+                                                         d->role, d->license)))
+            return fail(s);
+    }
+    for (size_t i = 0; f->spec != NULL && i < f->spec->base_model_count; i++) {
+        const ms_spec_base_model *b = &f->spec->base_models[i];
+        if (!cJSON_AddItemToArray(deps, lineage_resource(b->name, b->uri, b->hex, "relation",
+                                                         b->relation, b->license)))
+            return fail(s);
+    }
     cJSON *rd = cJSON_AddObjectToObject(pred, "runDetails");
     cJSON *builder = cJSON_AddObjectToObject(rd, "builder");
     if (builder == NULL ||

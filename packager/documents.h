@@ -14,6 +14,7 @@
 #include "core/digest.h"
 #include "modelseal/bundle.h"
 #include "modelseal/model.h"
+#include "packager/spec.h"
 
 /* externalParameters.probes when probes are recorded. */
 #define MS_PROBES_PARAM "chacha20-box-muller-v1"
@@ -34,6 +35,7 @@ typedef struct ms_pack_facts {
     const char *recipe_json;   /* canonical recipe when compressing, else NULL */
     const char *report_hex;    /* compression report digest, or NULL */
     const char *probes_hex;    /* probes layer digest, or NULL */
+    const ms_spec *spec;       /* lineage from the spec file and the model card, or NULL */
 } ms_pack_facts;
 
 /* RFC 3339 UTC time ("2024-01-02T03:04:05Z") of a Unix time into buf[32]. */

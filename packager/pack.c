@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include <errno.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "compress/compress.h"
@@ -28,6 +29,8 @@
 #include "modelseal/dsse.h"
 #include "modelseal/model.h"
 #include "packager/documents.h"
+#include "packager/modelcard.h"
+#include "packager/spec.h"
 
 typedef struct file_entry {
     const ms_model_file *f;
@@ -47,10 +50,11 @@ typedef struct pack_compression {
     uint64_t probes_size;
 } pack_compression;
 
-static int wants_compression(const ms_pack_options *o)
+static int wants_compression(const ms_pack_options *o, const char *spec_recipe)
 {
     return (o->quantize != NULL && strcmp(o->quantize, "none") != 0) ||
-           (o->prune != NULL && strcmp(o->prune, "none") != 0) || o->recipe_path != NULL;
+           (o->prune != NULL && strcmp(o->prune, "none") != 0) || o->recipe_path != NULL ||
+           spec_recipe != NULL;
 }
 
 static void compression_cleanup(pack_compression *c, file_entry *files, size_t n)
@@ -75,8 +79,8 @@ static void compression_cleanup(pack_compression *c, file_entry *files, size_t n
  * bundle will hold instead of the input.  The probe seed is the SHA-256 of
  * the input files' digests, so the same inputs give the same bundle.
  */
-static ms_status compress_files(const ms_pack_options *o, file_entry *files, size_t n,
-                                pack_compression *c, ms_error *err)
+static ms_status compress_files(const ms_pack_options *o, const char *spec_recipe,
+                                file_entry *files, size_t n, pack_compression *c, ms_error *err)
 {
     ms_compress_options co = {.quantize = o->quantize,
                               .prune = o->prune,
@@ -85,7 +89,15 @@ static ms_status compress_files(const ms_pack_options *o, file_entry *files, siz
                               .probe_rows = o->probe_rows,
                               .threads = o->threads};
     ms_recipe *recipe = NULL;
-    ms_status st = ms_compress_recipe_from(&co, &recipe, err);
+    ms_status st;
+    if (spec_recipe != NULL) {
+        /* The spec's recipe object (already checked when the spec was read). */
+        char what[300];
+        snprintf(what, sizeof what, "%s: recipe", o->spec_path != NULL ? o->spec_path : "spec");
+        st = ms_recipe_parse(spec_recipe, strlen(spec_recipe), what, &recipe, err);
+    } else {
+        st = ms_compress_recipe_from(&co, &recipe, err);
+    }
     if (st != MS_OK)
         return st;
     ms_sha256 *h = ms_sha256_new();
@@ -190,10 +202,16 @@ static ms_status check_options(const ms_pack_options *o, ms_error *err)
     const char *p;
     if (o->model_path == NULL || o->output_path == NULL || o->key == NULL)
         return ms_fail(err, MS_E_USAGE, "pack needs a model, an output path and a key");
+    if (o->name == NULL && o->spec_path != NULL)
+        return ms_fail(err, MS_E_USAGE, "pack needs a model name: --name or \"name\" in %s",
+                       o->spec_path);
     if (o->name == NULL)
         return ms_fail(err, MS_E_USAGE, "pack needs a model name (--name)");
     if ((p = ms_name_problem(o->name)) != NULL)
         return ms_fail(err, MS_E_USAGE, "invalid name '%s': %s", o->name, p);
+    if (o->version == NULL && o->spec_path != NULL)
+        return ms_fail(err, MS_E_USAGE, "pack needs a version: --version or \"version\" in %s",
+                       o->spec_path);
     if (o->version == NULL)
         return ms_fail(err, MS_E_USAGE, "pack needs a version (--version)");
     if ((p = ms_semver_problem(o->version)) != NULL)
@@ -227,11 +245,63 @@ static void doc_free(ms_doc *d)
     d->bytes = NULL;
 }
 
-ms_status ms_pack(const ms_pack_options *opt, ms_pack_result *res, ms_error *err)
+/*
+ * The spec file and the model card front matter: lineage for the documents,
+ * and what the options leave NULL (the command line wins, then the spec,
+ * then the card).  *recipe is the spec's recipe when no option asks for
+ * compression.  eff borrows strings from *spec.
+ */
+static ms_status load_lineage(const ms_pack_options *o, ms_pack_options *eff, ms_spec **spec,
+                              const char **recipe, ms_error *err)
 {
-    ms_status st = check_options(opt, err);
-    if (st != MS_OK)
+    ms_status st;
+    *eff = *o;
+    *recipe = NULL;
+    if (o->model_path == NULL)
+        return ms_fail(err, MS_E_USAGE, "pack needs a model, an output path and a key");
+    if (o->spec_path != NULL) {
+        if ((st = ms_spec_load(o->spec_path, spec, err)) != MS_OK)
+            return st;
+    } else if ((*spec = calloc(1, sizeof **spec)) == NULL) {
+        return ms_fail(err, MS_E_NOMEM, "out of memory");
+    }
+    struct stat sb;
+    if (stat(o->model_path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+        ms_card_meta *card = NULL;
+        if ((st = ms_card_load(o->model_path, &card, err)) != MS_OK)
+            return st;
+        st = ms_card_merge(*spec, card, "README.md", err);
+        ms_card_free(card);
+        if (st != MS_OK)
+            return st;
+    }
+    const ms_spec *s = *spec;
+    if (eff->name == NULL)
+        eff->name = s->name;
+    if (eff->version == NULL)
+        eff->version = s->version;
+    if (eff->license == NULL)
+        eff->license = s->license;
+    if (eff->description == NULL)
+        eff->description = s->description;
+    if (o->quantize == NULL && o->prune == NULL && o->recipe_path == NULL)
+        *recipe = s->recipe_json;
+    return MS_OK;
+}
+
+ms_status ms_pack(const ms_pack_options *opt_in, ms_pack_result *res, ms_error *err)
+{
+    ms_pack_options eff;
+    const ms_pack_options *opt = &eff;
+    ms_spec *spec = NULL;
+    const char *spec_recipe = NULL;
+    ms_status st = load_lineage(opt_in, &eff, &spec, &spec_recipe, err);
+    if (st == MS_OK)
+        st = check_options(opt, err);
+    if (st != MS_OK) {
+        ms_spec_free(spec);
         return st;
+    }
     ms_model *model = NULL;
     file_entry *files = NULL;
     ms_doc metadata = {0}, config = {0}, manifest = {0}, statement = {0}, envelope = {0},
@@ -267,7 +337,8 @@ ms_status ms_pack(const ms_pack_options *opt, ms_pack_result *res, ms_error *err
         ms_hex_encode(dg, MS_SHA256_LEN, files[i].src_hex);
         memcpy(files[i].hex, files[i].src_hex, sizeof files[i].hex);
     }
-    if (wants_compression(opt) && (st = compress_files(opt, files, n, &comp, err)) != MS_OK)
+    if (wants_compression(opt, spec_recipe) &&
+        (st = compress_files(opt, spec_recipe, files, n, &comp, err)) != MS_OK)
         goto out;
     for (size_t i = 0; i < n; i++)
         total += files[i].size;
@@ -304,6 +375,7 @@ ms_status ms_pack(const ms_pack_options *opt, ms_pack_result *res, ms_error *err
         .recipe_json = comp.recipe_json,
         .report_hex = report.bytes != NULL ? report.hex : NULL,
         .probes_hex = comp.probes_hex[0] ? comp.probes_hex : NULL,
+        .spec = spec,
     };
     for (size_t i = 0; i < n; i++) {
         const ms_safetensors *st_file = files[i].f->st;
@@ -455,6 +527,10 @@ ms_status ms_pack(const ms_pack_options *opt, ms_pack_result *res, ms_error *err
         res->model_bytes = total;
         res->compressed = comp.report != NULL;
         res->report_text = comp.report != NULL ? ms_compress_report_render(comp.report, 0) : NULL;
+        snprintf(res->name, sizeof res->name, "%s", opt->name);
+        snprintf(res->version, sizeof res->version, "%s", opt->version);
+        res->warnings = spec->warnings;
+        spec->warnings = NULL;
     }
 out:
     ms_tar_writer_free(w);
@@ -470,5 +546,6 @@ out:
     compression_cleanup(&comp, files, n);
     free(files);
     ms_model_close(model);
+    ms_spec_free(spec);
     return st;
 }

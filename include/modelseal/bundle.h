@@ -59,6 +59,13 @@ typedef struct ms_pack_options {
     const char *supersedes;    /* "sha256:<hex>" manifest digest this release replaces */
     const char *builder_id;    /* NULL: MS_DEFAULT_BUILDER_ID */
     int64_t source_date_epoch; /* < 0: not set; build times are then left out */
+    /*
+     * A spec file, modelseal.json (docs/spec-file.md), or NULL.  It gives
+     * what name, version, license, description and quantize/prune/recipe
+     * leave NULL, plus authors, a model card summary, base models and
+     * datasets, recorded in the metadata and the signed provenance.
+     */
+    const char *spec_path;
 } ms_pack_options;
 
 #define MS_DEFAULT_BUILDER_ID "urn:modelseal:builder:modelseal-cli"
@@ -70,6 +77,10 @@ typedef struct ms_pack_result {
     uint64_t model_bytes;     /* their total size as packed */
     int compressed;           /* a compression step ran */
     char *report_text;        /* compression table (malloc'd, caller frees), or NULL */
+    char name[129];           /* the name and version packed (from the options or the spec) */
+    char version[257];
+    char *warnings;           /* lines ending in '\n' (malloc'd, caller frees), or NULL:
+                                 model card front matter problems, deprecated license ids */
 } ms_pack_result;
 
 ms_status ms_pack(const ms_pack_options *opt, ms_pack_result *res, ms_error *err);
