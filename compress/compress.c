@@ -209,10 +209,9 @@ static void *run_job(void *arg)
         ms_stored_dequantize_row(j->rec->scheme, dst, j->cols, deq);
         ms_fidelity_acc_init(&j->row_acc[r]);
         ms_fidelity_acc_add(&j->row_acc[r], j->w + r * j->cols, deq, j->cols);
-        if (j->x != NULL) {
-            ms_probe_row(j->x, j->k, j->cols, j->w + r * j->cols, j->rows, r, j->y_orig);
-            ms_probe_row(j->x, j->k, j->cols, deq, j->rows, r, j->y_comp);
-        }
+        if (j->x != NULL)
+            ms_probe_row_pair(j->x, j->k, j->cols, j->w + r * j->cols, deq, j->rows, r,
+                              j->y_orig, j->y_comp);
     }
     free(deq);
     return NULL;

@@ -62,6 +62,26 @@ void ms_probe_row(const float *x, size_t k, size_t in, const float *w, size_t ou
     }
 }
 
+void ms_probe_row_pair(const float *x, size_t k, size_t in, const float *w1, const float *w2,
+                       size_t out, size_t r, float *y1, float *y2)
+{
+    double a1[MS_PROBE_MAX_ROWS], a2[MS_PROBE_MAX_ROWS];
+    for (size_t j = 0; j < k; j++)
+        a1[j] = a2[j] = 0.0;
+    for (size_t i = 0; i < in; i++) {
+        double u = w1[i], v = w2[i];
+        for (size_t j = 0; j < k; j++) {
+            double xv = x[j * in + i];
+            a1[j] += xv * u;
+            a2[j] += xv * v;
+        }
+    }
+    for (size_t j = 0; j < k; j++) {
+        y1[j * out + r] = (float)a1[j];
+        y2[j * out + r] = (float)a2[j];
+    }
+}
+
 void ms_probe_blas(const float *x, size_t k, size_t in, const float *w, size_t out, float *y)
 {
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)k, (int)out, (int)in, 1.0f, x,

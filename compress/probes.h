@@ -35,6 +35,15 @@ int ms_probe_inputs(const uint8_t seed[32], const char *tensor, size_t k, size_t
 void ms_probe_row(const float *x, size_t k, size_t in, const float *w, size_t out, size_t r,
                   float *y);
 
+/*
+ * ms_probe_row for two rows at once (the original and the compressed one),
+ * with the same results bit for bit: every accumulator still adds in index
+ * order, but the 2k sums advance together instead of one after another,
+ * so they do not wait on each other.  k <= MS_PROBE_MAX_ROWS.
+ */
+void ms_probe_row_pair(const float *x, size_t k, size_t in, const float *w1, const float *w2,
+                       size_t out, size_t r, float *y1, float *y2);
+
 /* y = x w^T with OpenBLAS (k x out), for verification. */
 void ms_probe_blas(const float *x, size_t k, size_t in, const float *w, size_t out, float *y);
 
