@@ -378,7 +378,9 @@ static ms_status process(ms_compress_report *r, tensor_record *t, const ms_safet
     if (t->scheme == MS_SCHEME_NONE && t->prune.kind == MS_PRUNE_NONE) {
         ms_fidelity_acc_init(&t->acc);
         t->acc.count = count;
-        return ms_st_writer_put(w, src, (size_t)(ti->end - ti->begin), err);
+        ms_status put = ms_st_writer_put(w, src, (size_t)(ti->end - ti->begin), err);
+        ms_safetensors_drop(in, ti);
+        return put;
     }
     ms_status st = MS_OK;
     size_t row_bytes = t->scheme == MS_SCHEME_NONE ? cols * ms_dtype_size(t->dtype)
@@ -461,6 +463,7 @@ static ms_status process(ms_compress_report *r, tensor_record *t, const ms_safet
     if (t->probed)
         t->probe_sqnr = ms_probe_sqnr(t->y_comp, t->y_orig, r->probe_rows * rows);
     st = ms_st_writer_put(w, stored, rows * row_bytes, err);
+    ms_safetensors_drop(in, ti);
 out:
     free(wf);
     free(pruned);

@@ -562,6 +562,19 @@ const void *ms_safetensors_data(const ms_safetensors *st, const ms_tensor_info *
     return st->data + t->begin;
 }
 
+void ms_safetensors_drop(const ms_safetensors *st, const ms_tensor_info *t)
+{
+    if (st == NULL || t == NULL || st->map == NULL || st->data == NULL || t->end <= t->begin)
+        return;
+    /* Whole pages inside the tensor's span only: neighbours may still be in use. */
+    long page = sysconf(_SC_PAGESIZE);
+    uintptr_t lo = (uintptr_t)(st->data + t->begin), hi = (uintptr_t)(st->data + t->end);
+    uintptr_t a = (lo + (uintptr_t)page - 1) & ~((uintptr_t)page - 1);
+    uintptr_t b = hi & ~((uintptr_t)page - 1);
+    if (b > a)
+        (void)madvise((void *)a, b - a, MADV_DONTNEED);
+}
+
 uint64_t ms_safetensors_header_size(const uint8_t first8[8])
 {
     uint64_t n = 0;

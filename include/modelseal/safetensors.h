@@ -109,6 +109,13 @@ const ms_tensor_info *ms_safetensors_tensor(const ms_safetensors *st, size_t i);
 const ms_tensor_info *ms_safetensors_find(const ms_safetensors *st, const char *name);
 /* Pointer to the tensor's bytes inside the mapping (end - begin bytes). */
 const void *ms_safetensors_data(const ms_safetensors *st, const ms_tensor_info *t);
+/*
+ * Let the kernel drop a tensor's pages from this process's memory once they
+ * are no longer needed (a file mapping: they are read again if touched).
+ * Keeps a reader's resident memory bounded by the tensors in use.
+ */
+void ms_safetensors_drop(const ms_safetensors *st, const ms_tensor_info *t);
+
 /* Size of the data section and of the whole file. */
 uint64_t ms_safetensors_data_size(const ms_safetensors *st);
 uint64_t ms_safetensors_file_size(const ms_safetensors *st);
