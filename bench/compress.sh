@@ -94,15 +94,26 @@ bundle="$dir/bench-q8_0.mseal"
 key="$dir/bench"
 timing="$dir/time.txt"
 pidfile="$dir/pid.txt"
-peakfile="$dir/peak.txt"
 
 cleanup() {
-    rm -f "$out" "$report" "$timing" "$pidfile" "$peakfile" "$dir/stderr.txt" "$dir/stdout.txt"
+    rm -f "$out" "$report" "$timing" "$pidfile" "$dir/stderr.txt" "$dir/stdout.txt"
+    # what an interrupted compress or pack leaves behind
+    rm -rf "$out".tmp-* "$bundle".tmp* "$bundle".work-*
     if [ "$keep" = 0 ]; then
         rm -f "$model" "$stamp" "$bundle" "$key.key" "$key.pub"
     fi
 }
+# On a signal, stop the command being timed too (the shell only runs the
+# trap between commands, and /usr/bin/time does not pass signals on).
+running=""
+on_signal() {
+    # shellcheck disable=SC2086  # two pids
+    [ -n "$running" ] && kill $running 2>/dev/null
+    wait 2>/dev/null
+    exit 130
+}
 trap cleanup EXIT
+trap on_signal INT TERM
 
 # Generate the model, or reuse one of the same shape (gen_model's output
 # depends only on its arguments).
@@ -128,7 +139,6 @@ load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 # t_load (1-minute load average when it started).
 run_timed() {
     rm -f "$pidfile"
-    echo 0 >"$peakfile"
     t_load=$(loadavg)
     # The shell writes its pid and execs the command, so the pid is the
     # command's own and /usr/bin/time measures it.
@@ -136,16 +146,21 @@ run_timed() {
     /usr/bin/time -v -o "$timing" sh -c 'echo $$ >"$1"; shift; exec "$@"' sh "$pidfile" "$@" \
         >"$dir/stdout.txt" 2>"$dir/stderr.txt" &
     local tpid=$! pid="" peak=0 kb
+    running=$tpid
     while [ -z "$pid" ] && kill -0 "$tpid" 2>/dev/null; do
         [ -s "$pidfile" ] && pid=$(cat "$pidfile")
         [ -z "$pid" ] && sleep 0.01
     done
+    running="$tpid $pid"
     while [ -n "$pid" ] && [ -r "/proc/$pid/status" ]; do
         kb=$(awk '/^RssAnon:/ { print $2 }' "/proc/$pid/status" 2>/dev/null || true)
         [ -n "$kb" ] && [ "$kb" -gt "$peak" ] && peak=$kb
         sleep 0.05
     done
-    if ! wait "$tpid"; then
+    local rc=0
+    wait "$tpid" || rc=$?
+    running=""
+    if [ "$rc" != 0 ]; then
         echo "compress.sh: failed: $*" >&2
         cat "$dir/stderr.txt" >&2
         return 1
