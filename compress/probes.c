@@ -3,6 +3,15 @@
 #include <string.h>
 
 #include <cblas.h>
+#include <pthread.h>
+
+/* OpenBLAS's own prototype (not in cblas.h). */
+void openblas_set_num_threads(int num_threads);
+
+static void one_blas_thread(void)
+{
+    openblas_set_num_threads(1);
+}
 
 #include "compress/probes.h"
 #include "core/digest.h"
@@ -80,6 +89,15 @@ void ms_probe_row_pair(const float *x, size_t k, size_t in, const float *w1, con
         y1[j * out + r] = (float)a1[j];
         y2[j * out + r] = (float)a2[j];
     }
+}
+
+void ms_probe_blas_block(const float *x, size_t k, size_t in, const float *w, size_t nb,
+                         float *y, size_t ldy)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, one_blas_thread);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)k, (int)nb, (int)in, 1.0f, x,
+                (int)in, w, (int)in, 0.0f, y, (int)ldy);
 }
 
 void ms_probe_blas(const float *x, size_t k, size_t in, const float *w, size_t out, float *y)

@@ -44,6 +44,13 @@ void ms_probe_row(const float *x, size_t k, size_t in, const float *w, size_t ou
 void ms_probe_row_pair(const float *x, size_t k, size_t in, const float *w1, const float *w2,
                        size_t out, size_t r, float *y1, float *y2);
 
+/*
+ * y[j * ldy + r] = (x w^T)[j][r] for a block of nb rows of w, with OpenBLAS
+ * on one thread (k is tiny: more threads only spin).
+ */
+void ms_probe_blas_block(const float *x, size_t k, size_t in, const float *w, size_t nb,
+                         float *y, size_t ldy);
+
 /* y = x w^T with OpenBLAS (k x out), for verification. */
 void ms_probe_blas(const float *x, size_t k, size_t in, const float *w, size_t out, float *y);
 

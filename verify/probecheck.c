@@ -222,20 +222,28 @@ static void check_tensor(wstream *s, const ms_tensor_info *t)
         add_result(pc, s->hex, t->name, NAN, 0, "stored size does not match its compression record");
         return;
     }
-    float *w = malloc(out * in * sizeof *w);
+    /* Decode and multiply a block of rows at a time: memory stays a few MiB
+     * whatever the tensor's size. */
+    size_t block = (size_t)(out < 256 ? out : 256);
+    float *w = malloc(block * in * sizeof *w);
     float *x = malloc(pc->k * in * sizeof *x);
     float *y = malloc(pc->k * out * sizeof *y);
     if (w == NULL || x == NULL || y == NULL ||
         ms_probe_inputs(pc->seed, t->name, pc->k, in, x) != 0) {
         add_result(pc, s->hex, t->name, NAN, 0, "out of memory");
     } else {
-        if (scheme == MS_SCHEME_NONE)
-            ms_to_f32(dtype, s->buf, out * in, w);
-        else
-            for (uint64_t r = 0; r < out; r++)
-                ms_stored_dequantize_row(scheme, s->buf + r * ms_stored_row_bytes(scheme, in), in,
-                                         w + r * in);
-        ms_probe_blas(x, pc->k, in, w, out, y);
+        size_t row_bytes = scheme == MS_SCHEME_NONE ? in * ms_dtype_size(dtype)
+                                                    : ms_stored_row_bytes(scheme, in);
+        for (uint64_t r0 = 0; r0 < out; r0 += block) {
+            size_t nb = (size_t)(out - r0 < block ? out - r0 : block);
+            const uint8_t *src = s->buf + r0 * row_bytes;
+            if (scheme == MS_SCHEME_NONE)
+                ms_to_f32(dtype, src, nb * in, w);
+            else
+                for (size_t r = 0; r < nb; r++)
+                    ms_stored_dequantize_row(scheme, src + r * row_bytes, in, w + r * in);
+            ms_probe_blas_block(x, pc->k, in, w, nb, y + r0, out);
+        }
         const uint8_t *rec = (const uint8_t *)ms_safetensors_data(pc->probes, pt);
         float *yc = malloc(pc->k * out * sizeof *yc);
         if (yc == NULL) {
