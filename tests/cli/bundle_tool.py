@@ -258,6 +258,18 @@ def rebuild(b, manifest, keyfile=None, statement_edit=None, envelope=None):
     b.gc()
 
 
+def store_signature_manifest(b, sm):
+    """Store a changed signature manifest and point index.json at it."""
+    smb = dumps(sm)
+    b.put_blob(smb)
+    idx = b.index()
+    for d in idx["manifests"]:
+        if d.get("artifactType") == AT_SIG:
+            d["digest"], d["size"] = "sha256:" + sha(smb), len(smb)
+    b.set_entry("index.json", dumps(idx))
+    b.gc()
+
+
 def flip(data, at=None):
     data = bytearray(data)
     i = len(data) // 2 if at is None else at
@@ -355,14 +367,7 @@ def tamper(src, out, case, other=None, key=None):
     elif case == "duplicate-envelope":
         # The last envelope listed twice in the signature manifest: one key, two signatures.
         sm["layers"].append(dict(sm["layers"][-1]))
-        smb = dumps(sm)
-        b.put_blob(smb)
-        idx = b.index()
-        for d in idx["manifests"]:
-            if d.get("artifactType") == AT_SIG:
-                d["digest"], d["size"] = "sha256:" + sha(smb), len(smb)
-        b.set_entry("index.json", dumps(idx))
-        b.gc()
+        store_signature_manifest(b, sm)
     elif case == "smuggle-provenance":
         # This bundle's own statement, no longer validly signed, listed first; a validly
         # signed envelope of another bundle second. A verifier must check the statement
@@ -377,14 +382,7 @@ def tamper(src, out, case, other=None, key=None):
         layer = osm["layers"][0]
         b.put_blob(o.blob(layer["digest"][7:]))
         sm["layers"].append(layer)
-        smb = dumps(sm)
-        b.put_blob(smb)
-        idx = b.index()
-        for d in idx["manifests"]:
-            if d.get("artifactType") == AT_SIG:
-                d["digest"], d["size"] = "sha256:" + sha(smb), len(smb)
-        b.set_entry("index.json", dumps(idx))
-        b.gc()
+        store_signature_manifest(b, sm)
     elif case == "transplant-approval":
         # The approval envelope of another bundle added to this one's signature manifest.
         o = Bundle(other)
@@ -392,14 +390,7 @@ def tamper(src, out, case, other=None, key=None):
         layer = osm["layers"][-1]
         b.put_blob(o.blob(layer["digest"][7:]))
         sm["layers"].append(layer)
-        smb = dumps(sm)
-        b.put_blob(smb)
-        idx = b.index()
-        for d in idx["manifests"]:
-            if d.get("artifactType") == AT_SIG:
-                d["digest"], d["size"] = "sha256:" + sha(smb), len(smb)
-        b.set_entry("index.json", dumps(idx))
-        b.gc()
+        store_signature_manifest(b, sm)
     elif case == "resign-weights-data":
         # Flip the sign of the first stored scale of the first compressed tensor (the
         # high byte of a block's fp16 scale, or of an int8 row's f32 scale), then fix
