@@ -85,6 +85,138 @@ static const char *str_field(const cJSON *o, const char *k)
     return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
+/*
+ * The lineage part of the metadata (schemas/metadata-v1.schema.json): the
+ * right types, known relations and roles, digests as "sha256:<64 lower-case
+ * hex>", bounded counts.  Audit and --verify-parents read these fields, so a
+ * bundle whose lineage does not follow the schema is refused rather than
+ * half-read.  Unknown members are ignored, as everywhere (bundle-format.md
+ * section 6.2: a minor format version may add optional members).  Returns 1
+ * when it holds.
+ */
+#define MS_LINEAGE_MAX_ENTRIES 1024
+#define MS_LINEAGE_MAX_TEXT 65536
+
+static int lineage_text(ms_report *r, const cJSON *o, const char *key, const char *at, int need)
+{
+    const cJSON *f = cJSON_GetObjectItemCaseSensitive(o, key);
+    if (f == NULL) {
+        if (need)
+            return ms_report_check(r, "metadata", 0, "metadata: %s: missing field '%s'", at, key);
+        return 1;
+    }
+    if (!cJSON_IsString(f) || f->valuestring[0] == '\0' ||
+        strlen(f->valuestring) > MS_LINEAGE_MAX_TEXT)
+        return ms_report_check(r, "metadata", 0,
+                               "metadata: %s%s%s must be a non-empty string of at most %d bytes",
+                               at, at[0] ? "." : "", key, MS_LINEAGE_MAX_TEXT);
+    return 1;
+}
+
+static int lineage_enum(ms_report *r, const cJSON *o, const char *key, const char *at,
+                        const char *const *values, size_t n, int need)
+{
+    const cJSON *f = cJSON_GetObjectItemCaseSensitive(o, key);
+    if (f == NULL && !need)
+        return 1;
+    for (size_t k = 0; cJSON_IsString(f) && k < n; k++)
+        if (strcmp(f->valuestring, values[k]) == 0)
+            return 1;
+    if (f == NULL)
+        return ms_report_check(r, "metadata", 0, "metadata: %s: missing field '%s'", at, key);
+    return ms_report_check(r, "metadata", 0, "metadata: %s.%s: '%.100s' is not one of the known "
+                           "values", at, key, cJSON_IsString(f) ? f->valuestring : "(not a string)");
+}
+
+static int lineage_digest(ms_report *r, const cJSON *o, const char *at)
+{
+    const cJSON *f = cJSON_GetObjectItemCaseSensitive(o, "digest");
+    if (f == NULL)
+        return 1;
+    if (cJSON_IsString(f) && strncmp(f->valuestring, "sha256:", 7) == 0 &&
+        ms_is_sha256_hex(f->valuestring + 7))
+        return 1;
+    return ms_report_check(r, "metadata", 0, "metadata: %s.digest must be sha256:<64 lower-case "
+                           "hex digits>", at);
+}
+
+static int lineage_array(ms_report *r, const cJSON *md, const char *key, const cJSON **out)
+{
+    *out = cJSON_GetObjectItemCaseSensitive(md, key);
+    if (*out == NULL)
+        return 1;
+    int n = cJSON_IsArray(*out) ? cJSON_GetArraySize(*out) : -1;
+    if (n < 1 || n > MS_LINEAGE_MAX_ENTRIES) {
+        *out = NULL;
+        return ms_report_check(r, "metadata", 0, "metadata: %s must be an array of 1 to %d "
+                               "entries", key, MS_LINEAGE_MAX_ENTRIES);
+    }
+    return 1;
+}
+
+static int check_lineage(const cJSON *md, ms_report *r)
+{
+    static const char *const card[] = {"intendedUse", "outOfScopeUse", "limitations"};
+    static const char *const relations[] = {"finetune", "quantized", "merge", "adapter",
+                                            "distilled"};
+    static const char *const roles[] = {"training", "evaluation", "calibration"};
+    int ok = lineage_text(r, md, "license", "", 0) & lineage_text(r, md, "description", "", 0);
+    const cJSON *a, *e;
+    char at[64];
+    if (!lineage_array(r, md, "authors", &a))
+        ok = 0;
+    int i = 0;
+    cJSON_ArrayForEach(e, a)
+    {
+        if (!cJSON_IsString(e) || e->valuestring[0] == '\0' ||
+            strlen(e->valuestring) > MS_LINEAGE_MAX_TEXT)
+            ok = ms_report_check(r, "metadata", 0, "metadata: authors[%d] must be a non-empty "
+                                 "string", i);
+        i++;
+    }
+    const cJSON *c = cJSON_GetObjectItemCaseSensitive(md, "card");
+    if (c != NULL && (!cJSON_IsObject(c) || c->child == NULL)) {
+        ok = ms_report_check(r, "metadata", 0, "metadata: card must be a non-empty object");
+    } else if (c != NULL) {
+        for (size_t k = 0; k < 3; k++)
+            ok &= lineage_text(r, c, card[k], "card", 0);
+    }
+    if (!lineage_array(r, md, "baseModels", &a))
+        ok = 0;
+    i = 0;
+    cJSON_ArrayForEach(e, a)
+    {
+        snprintf(at, sizeof at, "baseModels[%d]", i++);
+        if (!cJSON_IsObject(e)) {
+            ok = ms_report_check(r, "metadata", 0, "metadata: %s must be an object", at);
+            continue;
+        }
+        ok &= lineage_text(r, e, "name", at, 1) & lineage_text(r, e, "uri", at, 0) &
+              lineage_text(r, e, "license", at, 0) & lineage_digest(r, e, at) &
+              lineage_enum(r, e, "relation", at, relations, 5, 0);
+    }
+    if (!lineage_array(r, md, "datasets", &a))
+        ok = 0;
+    i = 0;
+    cJSON_ArrayForEach(e, a)
+    {
+        snprintf(at, sizeof at, "datasets[%d]", i++);
+        if (!cJSON_IsObject(e)) {
+            ok = ms_report_check(r, "metadata", 0, "metadata: %s must be an object", at);
+            continue;
+        }
+        ok &= lineage_text(r, e, "name", at, 1) & lineage_text(r, e, "uri", at, 0) &
+              lineage_text(r, e, "license", at, 0) & lineage_digest(r, e, at) &
+              lineage_enum(r, e, "role", at, roles, 3, 1);
+        const cJSON *rc = cJSON_GetObjectItemCaseSensitive(e, "records");
+        uint64_t nrec;
+        if (rc != NULL && ms_json_number_u64(rc, &nrec) != 0)
+            ok = ms_report_check(r, "metadata", 0, "metadata: %s.records must be a "
+                                 "non-negative integer", at);
+    }
+    return ok;
+}
+
 static int check_string_field(ms_report *r, const char *check, const cJSON *o, const char *key,
                               const char *want, const char *what)
 {
@@ -434,8 +566,7 @@ static void walk_model_manifest(ms_view *v, ms_report *r, const ms_descriptor *m
                                         "index.json names the model version '%.100s' but the "
                                         "signed metadata says '%.100s'", v->ref_name, v->version);
         }
-        if (v->license != NULL && v->license[0] == '\0')
-            md_ok = ms_report_check(r, "metadata", 0, "metadata: license is empty");
+        md_ok &= check_lineage(v->metadata, r);
         if (md_ok)
             ms_report_check(r, "metadata", 1, "%s %s", v->name, v->version);
     }

@@ -342,9 +342,19 @@ def tamper(src, out, case, other=None, key=None):
     elif case.startswith("format="):
         m["annotations"]["dev.modelseal.format.version"] = case[len("format="):]
         rebuild(b, m, keyfile=key)
-    elif case == "metadata-name":
+    elif case == "metadata-name" or case.startswith("metadata="):
+        # metadata=KEY:JSON sets one top-level field of the metadata (JSON null
+        # deletes it), then re-signs: the signatures hold, the content is wrong.
         meta = json.loads(b.blob(layer[MT_METADATA]))
-        meta["name"] = "Tiny Model"
+        if case == "metadata-name":
+            meta["name"] = "Tiny Model"
+        else:
+            key_, _, val = case[len("metadata="):].partition(":")
+            val = json.loads(val)
+            if val is None:
+                meta.pop(key_, None)
+            else:
+                meta[key_] = val
         mb = dumps(meta)
         b.put_blob(mb)
         for l in m["layers"]:

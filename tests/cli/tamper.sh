@@ -13,7 +13,7 @@ case "$case_name" in
     mkdir other && cp model/model.safetensors other/
     "$M" pack other -o other.mseal --key alice.key --name other --version 2.0.0 >/dev/null
     extra=(other=other.mseal) ;;
-  format-2|no-format|resign-extra-subject|filepath=*|format=*|metadata-name)
+  format-2|no-format|resign-extra-subject|filepath=*|format=*|metadata-name|metadata=*)
     extra=(key=alice.key) ;;
 esac
 
