@@ -5,17 +5,10 @@
 
 #include "core/json.h"
 #include "core/oci.h"
+#include "core/timefmt.h"
 #include "modelseal/trust.h"
 #include "compress/quant.h"
 #include "packager/documents.h"
-
-void ms_rfc3339(int64_t t, char buf[32])
-{
-    time_t tt = (time_t)t;
-    struct tm tm;
-    if (gmtime_r(&tt, &tm) == NULL || strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-        snprintf(buf, 32, "1970-01-01T00:00:00Z");
-}
 
 static int add_str(cJSON *o, const char *k, const char *v)
 {
@@ -117,7 +110,7 @@ cJSON *ms_doc_config(const ms_pack_facts *f, const cJSON *layers)
         return fail(c);
     if (o->source_date_epoch >= 0) {
         char t[32];
-        ms_rfc3339(o->source_date_epoch, t);
+        ms_rfc3339_format(o->source_date_epoch, t);
         if (!add_str(desc, "createdAt", t))
             return fail(c);
     }
@@ -186,7 +179,7 @@ cJSON *ms_doc_manifest(const ms_pack_facts *f, const ms_doc *config, cJSON *laye
         return fail(m);
     if (o->source_date_epoch >= 0) {
         char t[32];
-        ms_rfc3339(o->source_date_epoch, t);
+        ms_rfc3339_format(o->source_date_epoch, t);
         if (!add_str(ann, MS_ANN_CREATED, t))
             return fail(m);
     }
@@ -313,7 +306,7 @@ cJSON *ms_doc_statement(const ms_pack_facts *f, const ms_doc *manifest, const ch
     uint8_t dg[MS_SHA256_LEN];
     char hex[MS_SHA256_HEX_LEN + 1];
     if (o->source_date_epoch >= 0)
-        ms_rfc3339(o->source_date_epoch, t);
+        ms_rfc3339_format(o->source_date_epoch, t);
     snprintf(seed, sizeof seed, "%s@%s", manifest->hex, t);
     ms_sha256_buf(seed, strlen(seed), dg);
     ms_hex_encode(dg, MS_SHA256_LEN, hex);

@@ -38,9 +38,6 @@ typedef struct ms_pack_facts {
     const ms_spec *spec;       /* lineage from the spec file and the model card, or NULL */
 } ms_pack_facts;
 
-/* RFC 3339 UTC time ("2024-01-02T03:04:05Z") of a Unix time into buf[32]. */
-void ms_rfc3339(int64_t t, char buf[32]);
-
 cJSON *ms_doc_metadata(const ms_pack_facts *f);
 /* ModelPack config; layers is borrowed (its digests become modelfs.diffIds). */
 cJSON *ms_doc_config(const ms_pack_facts *f, const cJSON *layers);
