@@ -23,7 +23,11 @@ int cli_source_date_epoch(const char *cmd, int64_t *out);
 /* Parse --at TIME (RFC 3339); on failure prints and returns EXIT_USAGE (else 0). */
 int cli_parse_time(const char *cmd, const char *text, int64_t *out);
 
+/* Write text to path (created or truncated); prints and returns EXIT_CANNOT_CHECK on failure. */
+int cli_write_text(const char *cmd, const char *path, const char *text);
+
 int cmd_keygen(int argc, char **argv);
+int cmd_audit(int argc, char **argv);
 int cmd_pack(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);

@@ -88,16 +88,13 @@ int cmd_compress(int argc, char **argv)
     free(table);
     if (report_path != NULL) {
         char *json = ms_compress_report_render(rep, 1);
-        FILE *f = json != NULL ? fopen(report_path, "w") : NULL;
-        int ok = f != NULL && fputs(json, f) >= 0;
-        if (f != NULL && fclose(f) != 0)
-            ok = 0;
+        int wrc = json != NULL ? cli_write_text("compress", report_path, json) : EXIT_INTERNAL;
+        if (json == NULL)
+            fprintf(stderr, "modelseal compress: out of memory\n");
         free(json);
-        if (!ok) {
+        if (wrc != 0) {
             ms_compress_report_free(rep);
-            fprintf(stderr, "modelseal compress: %s: cannot write the report: %s\n", report_path,
-                    strerror(errno));
-            return EXIT_CANNOT_CHECK;
+            return wrc;
         }
     }
     printf("wrote %s\n", out);

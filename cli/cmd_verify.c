@@ -9,7 +9,7 @@
 
 static const char verify_help[] =
     "usage: modelseal verify BUNDLE --trust FILE [--trust FILE ...] [--at TIME]\n"
-    "                        [--state DIR] [--json]\n"
+    "                        [--state DIR] [--verify-parents PATH ...] [--json]\n"
     "\n"
     "Verify a bundle: re-hash every blob, check the manifest graph and the format\n"
     "version, require a valid signature by a trusted key, and check the signed\n"
@@ -22,6 +22,9 @@ static const char verify_help[] =
     "  --at TIME             judge key validity at this RFC 3339 time, not now\n"
     "  --state DIR           rollback protection: refuse a version older than the one\n"
     "                        accepted for this model name, record what is accepted\n"
+    "  --verify-parents PATH also verify the parent bundles the lineage names: PATH is\n"
+    "                        a bundle or a directory of *.mseal files; repeatable.\n"
+    "                        Every base model with a digest must be found and verify\n"
     "  --json                print the JSON report (docs/cli.md) instead of text\n"
     "  -h, --help            show this help\n"
     "\n"
@@ -63,6 +66,8 @@ typedef struct args {
     int force;
     int64_t at;
     const char *state;
+    const char *parents[MAX_TRUST];
+    size_t nparents;
 } args;
 
 /* Shared option parsing; `allowed` lists the long options the command takes. */
@@ -74,6 +79,7 @@ static int parse(const char *cmd, const char *help, int argc, char **argv, args 
         {"output", required_argument, NULL, 'o'}, {"force", no_argument, NULL, 'f'},
         {"help", no_argument, NULL, 'h'},        {"at", required_argument, NULL, 'A'},
         {"state", required_argument, NULL, 'S'},
+        {"verify-parents", required_argument, NULL, 'P'},
         {NULL, 0, NULL, 0},
     };
     memset(a, 0, sizeof *a);
@@ -93,6 +99,13 @@ static int parse(const char *cmd, const char *help, int argc, char **argv, args 
             if (!want_trust || want_output)
                 return cli_usage_error(cmd, "unknown option '--state'");
             a->state = optarg;
+            break;
+        case 'P':
+            if (!want_trust || want_output)
+                return cli_usage_error(cmd, "unknown option '--verify-parents'");
+            if (a->nparents == MAX_TRUST)
+                return cli_usage_error(cmd, "more than %d --verify-parents options", MAX_TRUST);
+            a->parents[a->nparents++] = optarg;
             break;
         case 'A': {
             if (!want_trust)
@@ -148,7 +161,8 @@ int cmd_verify(int argc, char **argv)
     if ((rc = cli_load_trust("verify", a.trust, a.ntrust, &trust)) != 0)
         return rc;
     ms_verify_options o = {.bundle_path = a.bundle, .trust = trust, .at = a.at,
-                           .state_dir = a.state};
+                           .state_dir = a.state, .parent_paths = a.parents,
+                           .parent_path_count = a.nparents};
     ms_report *r = NULL;
     ms_error err;
     ms_status st = ms_verify(&o, &r, &err);

@@ -15,6 +15,7 @@ static const char usage_text[] =
     "  sign     co-sign a bundle in a role (approver, ...)\n"
     "  verify   verify a bundle against trusted keys\n"
     "  inspect  describe a bundle (no trust decision)\n"
+    "  audit    lineage and license picture; SPDX 3, CycloneDX 1.6 and DOT export\n"
     "  unpack   verify a bundle, then write its model files\n"
     "  compress quantize and prune a safetensors model, with a fidelity report\n"
     "  verify-oms verify a model against an OpenSSF Model Signing (OMS) key signature\n"
@@ -72,6 +73,21 @@ int cli_parse_time(const char *cmd, const char *text, int64_t *out)
     return 0;
 }
 
+int cli_write_text(const char *cmd, const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    int ok = f != NULL && fputs(text, f) >= 0;
+    int saved = errno;
+    if (f != NULL && fclose(f) != 0 && ok) {
+        ok = 0;
+        saved = errno;
+    }
+    if (ok)
+        return 0;
+    fprintf(stderr, "modelseal %s: %s: cannot write: %s\n", cmd, path, strerror(saved));
+    return EXIT_CANNOT_CHECK;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -93,6 +109,7 @@ int main(int argc, char **argv)
     } commands[] = {
         {"keygen", cmd_keygen}, {"pack", cmd_pack},     {"verify", cmd_verify},
         {"inspect", cmd_inspect}, {"unpack", cmd_unpack}, {"compress", cmd_compress}, {"sign", cmd_sign},
+        {"audit", cmd_audit},
         {"verify-oms", cmd_verify_oms}, {"sign-oms", cmd_sign_oms},
     };
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)

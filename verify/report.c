@@ -192,6 +192,25 @@ size_t ms_report_valid_signatures(const ms_report *r)
     return n;
 }
 
+size_t ms_report_signature_count(const ms_report *r)
+{
+    return r != NULL ? r->sig_count : 0;
+}
+
+int ms_report_signature_get(const ms_report *r, size_t i, ms_report_sig *out)
+{
+    if (r == NULL || i >= r->sig_count)
+        return 0;
+    const sigverdict *s = &r->sigs[i];
+    out->keyid = s->keyid;
+    out->algorithm = s->algorithm;
+    out->role = s->role;
+    out->verdict = s->verdict;
+    out->trusted = s->trusted;
+    out->valid = s->valid;
+    return 1;
+}
+
 static const char *status_word(const ms_report *r)
 {
     if (r->error != NULL)

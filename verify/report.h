@@ -26,6 +26,15 @@ void ms_report_set_error(ms_report *r, const char *message);
 /* Number of valid signatures by trusted keys. */
 size_t ms_report_valid_signatures(const ms_report *r);
 
+/* One signature verdict as recorded (strings owned by the report; role, algorithm may be NULL). */
+typedef struct ms_report_sig {
+    const char *keyid, *algorithm, *role, *verdict;
+    int trusted, valid;
+} ms_report_sig;
+size_t ms_report_signature_count(const ms_report *r);
+/* Fill *out with verdict i; 0 when i is out of range. */
+int ms_report_signature_get(const ms_report *r, size_t i, ms_report_sig *out);
+
 /* Details of the failed checks as malloc'd strings; returns their count. */
 size_t ms_report_failed_details(const ms_report *r, char ***out);
 

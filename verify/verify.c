@@ -3,6 +3,7 @@
 #include <time.h>
 
 #include "core/error_internal.h"
+#include "verify/parents.h"
 #include "verify/rollback.h"
 #include "verify/view.h"
 
@@ -57,5 +58,24 @@ ms_status ms_verify(const ms_verify_options *opt, ms_report **report, ms_error *
     if (opt == NULL || opt->bundle_path == NULL || report == NULL || opt->trust == NULL)
         return ms_fail(err, MS_E_USAGE, "verify needs a bundle path and a trust set");
     int64_t at = opt->at != 0 ? opt->at : (int64_t)time(NULL);
-    return ms_verify_view(opt->bundle_path, opt->trust, at, opt->state_dir, report, NULL, err);
+    if (opt->parent_path_count == 0)
+        return ms_verify_view(opt->bundle_path, opt->trust, at, opt->state_dir, report, NULL,
+                              err);
+    ms_view *v = NULL;
+    ms_status st = ms_verify_view(opt->bundle_path, opt->trust, at, opt->state_dir, report, &v,
+                                  err);
+    if (st != MS_OK)
+        return st;
+    st = ms_parents_check(v, opt->parent_paths, opt->parent_path_count, opt->trust, at, *report,
+                          err);
+    ms_view_free(v);
+    if (st != MS_OK) {
+        ms_report_set_error(*report, err != NULL ? err->message : ms_strerror(st));
+        return st;
+    }
+    size_t f = ms_report_failures(*report);
+    if (f > 0)
+        return ms_fail(err, MS_E_REJECTED, "%s: rejected: %zu check(s) failed",
+                       opt->bundle_path, f);
+    return MS_OK;
 }

@@ -121,6 +121,10 @@ typedef struct ms_verify_options {
     const ms_trust *trust;     /* who may sign (modelseal/trust.h) */
     int64_t at;                /* verification time, Unix seconds; 0: now */
     const char *state_dir;     /* rollback state (NULL: none) */
+    /* --verify-parents: bundle files and directories of *.mseal files holding
+     * the parents named by the lineage (NULL/0: parents are not checked) */
+    const char *const *parent_paths;
+    size_t parent_path_count;
 } ms_verify_options;
 
 /*
@@ -155,6 +159,34 @@ typedef struct ms_unpack_options {
  * digest matches the verified one.  *report receives the verification report.
  */
 ms_status ms_unpack(const ms_unpack_options *opt, ms_report **report, ms_error *err);
+
+typedef enum ms_audit_format {
+    MS_AUDIT_TEXT,      /* for people */
+    MS_AUDIT_JSON,      /* schemas/audit-v1.schema.json */
+    MS_AUDIT_SPDX,      /* SPDX 3.0.1 JSON-LD */
+    MS_AUDIT_CYCLONEDX, /* CycloneDX 1.6 JSON */
+    MS_AUDIT_DOT,       /* Graphviz DOT lineage graph */
+} ms_audit_format;
+
+typedef struct ms_audit_options {
+    const char *bundle_path;
+    ms_audit_format format;
+    const ms_trust *trust;   /* NULL: signatures are listed, not verified */
+    int64_t at;              /* verification time, Unix seconds; 0: now */
+    int64_t doc_time;        /* creation time written into the output; < 0: now */
+} ms_audit_options;
+
+/*
+ * Audit a bundle (docs/audit.md): its lineage, signers, license picture
+ * (declared, inherited, concluded, conflicts) and compression summary, in
+ * the chosen format.  The bundle's structure and every digest are checked
+ * first, and with a trust set it is fully verified; a bundle that fails is
+ * not audited: MS_E_REJECTED with the failures in *report.  License
+ * conflicts are findings of the audit, not failures: *out lists them and
+ * the status is MS_OK.  *out is malloc'd.
+ */
+ms_status ms_audit_bundle(const ms_audit_options *opt, char **out, ms_report **report,
+                          ms_error *err);
 
 #ifdef __cplusplus
 }
