@@ -328,3 +328,18 @@ char *ms_json_print(const cJSON *item, size_t *len)
         *len = strlen(s);
     return s;
 }
+
+char *ms_json_print_pretty(const cJSON *item)
+{
+    char *s = cJSON_Print(item);
+    if (s == NULL)
+        return NULL;
+    size_t n = strlen(s);
+    char *t = realloc(s, n + 2);
+    if (t == NULL) {
+        free(s);
+        return NULL;
+    }
+    memcpy(t + n, "\n", 2);
+    return t;
+}

@@ -52,5 +52,7 @@ cJSON *ms_json_u64(uint64_t v);
  * is malloc'd; *len excludes the terminating NUL.
  */
 char *ms_json_print(const cJSON *item, size_t *len);
+/* Serialize for people (cJSON's indented form) with a final newline; malloc'd. */
+char *ms_json_print_pretty(const cJSON *item);
 
 #endif

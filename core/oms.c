@@ -1715,17 +1715,7 @@ static char *render_json(const ms_oms_result *r)
         ok = cJSON_AddItemToArray(a, cJSON_CreateString(r->warnings[i]));
     char *out = NULL;
     if (ok) {
-        char *body = cJSON_Print(o);
-        if (body != NULL) {
-            size_t n = strlen(body);
-            out = malloc(n + 2);
-            if (out != NULL) {
-                memcpy(out, body, n);
-                out[n] = '\n';
-                out[n + 1] = '\0';
-            }
-            cJSON_free(body);
-        }
+        out = ms_json_print_pretty(o);
     }
     cJSON_Delete(o);
     return out;

@@ -1,5 +1,7 @@
 /* UTF-8 checks and the message sanitizer every error goes through. */
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/text.h"
@@ -169,4 +171,45 @@ const char *ms_nearest_name(const char *name, const char *const *known, size_t n
         }
     }
     return best;
+}
+
+void ms_strbuf_printf(ms_strbuf *b, const char *fmt, ...)
+{
+    if (b->oom)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0) {
+        b->oom = 1;
+        return;
+    }
+    if (b->len + (size_t)n + 1 > b->cap) {
+        size_t cap = (b->cap + (size_t)n + 1) * 2;
+        char *p = realloc(b->p, cap);
+        if (p == NULL) {
+            b->oom = 1;
+            return;
+        }
+        b->p = p;
+        b->cap = cap;
+    }
+    va_start(ap, fmt);
+    vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
+    va_end(ap);
+    b->len += (size_t)n;
+}
+
+char *ms_strbuf_take(ms_strbuf *b)
+{
+    char *p = b->p;
+    if (!b->oom && p == NULL)
+        p = calloc(1, 1);
+    else if (b->oom) {
+        free(p);
+        p = NULL;
+    }
+    *b = (ms_strbuf){0};
+    return p;
 }

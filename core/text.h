@@ -41,4 +41,19 @@ size_t ms_edit_distance(const char *a, const char *b);
  */
 const char *ms_nearest_name(const char *name, const char *const *known, size_t n);
 
+/*
+ * A growing string for building text output: append with ms_strbuf_printf;
+ * an allocation failure is remembered and later appends do nothing, so a
+ * renderer checks once, at the end, with ms_strbuf_take.
+ */
+typedef struct ms_strbuf {
+    char *p;
+    size_t len, cap;
+    int oom;
+} ms_strbuf;
+
+void ms_strbuf_printf(ms_strbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The text (malloc'd, "" when nothing was appended), or NULL after an allocation failure. */
+char *ms_strbuf_take(ms_strbuf *b);
+
 #endif

@@ -2,7 +2,6 @@
  * audit: the lineage and license picture of a bundle (verify/audit.h,
  * docs/audit.md): the facts, and their text, JSON and DOT renderings.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -216,60 +215,6 @@ static const char *parent_name(const ms_audit *a, size_t p)
     return a->datasets[p - a->base_count].name;
 }
 
-static char *finish_json(cJSON *o)
-{
-    if (o == NULL)
-        return NULL;
-    char *s = cJSON_Print(o);
-    cJSON_Delete(o);
-    if (s == NULL)
-        return NULL;
-    size_t n = strlen(s);
-    char *t = realloc(s, n + 2);
-    if (t == NULL) {
-        free(s);
-        return NULL;
-    }
-    memcpy(t + n, "\n", 2);
-    return t;
-}
-
-typedef struct sbuf {
-    char *p;
-    size_t n;
-    int bad;
-} sbuf;
-
-static void sb(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sb(sbuf *b, const char *fmt, ...)
-{
-    if (b->bad)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    int k = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    char *q = k >= 0 ? realloc(b->p, b->n + (size_t)k + 1) : NULL;
-    if (q == NULL) {
-        b->bad = 1;
-        return;
-    }
-    va_start(ap, fmt);
-    vsnprintf(q + b->n, (size_t)k + 1, fmt, ap);
-    va_end(ap);
-    b->p = q;
-    b->n += (size_t)k;
-}
-
-static char *sb_done(sbuf *b)
-{
-    if (b->bad || b->p == NULL) {
-        free(b->p);
-        return NULL;
-    }
-    return b->p;
-}
-
 /* ---- compression summary ---- */
 
 /* Scheme names and how many tensors use each, "q8_0 x12, none x3". */
@@ -309,12 +254,12 @@ static double num_at(const cJSON *o, const char *k, int *ok)
 
 /* ---- text ---- */
 
-static void text_license_line(sbuf *b, const char *label, const char *expr)
+static void text_license_line(ms_strbuf *b, const char *label, const char *expr)
 {
-    sb(b, "  %-12s %s\n", label, expr != NULL ? ms_text_clean(expr) : "NOASSERTION");
+    ms_strbuf_printf(b, "  %-12s %s\n", label, expr != NULL ? ms_text_clean(expr) : "NOASSERTION");
 }
 
-static void text_findings(sbuf *b, const ms_audit *a, ms_finding_severity sev, const char *title)
+static void text_findings(ms_strbuf *b, const ms_audit *a, ms_finding_severity sev, const char *title)
 {
     const ms_license_picture *lp = a->licenses;
     size_t n = 0;
@@ -322,101 +267,101 @@ static void text_findings(sbuf *b, const ms_audit *a, ms_finding_severity sev, c
         n += lp->findings[i].severity == sev;
     if (n == 0)
         return;
-    sb(b, "  %s: %zu\n", title, n);
+    ms_strbuf_printf(b, "  %s: %zu\n", title, n);
     for (size_t i = 0; i < lp->finding_count; i++)
         if (lp->findings[i].severity == sev)
-            sb(b, "    [%s] %s\n", lp->findings[i].rule, ms_text_clean(lp->findings[i].message));
+            ms_strbuf_printf(b, "    [%s] %s\n", lp->findings[i].rule, ms_text_clean(lp->findings[i].message));
 }
 
 char *ms_audit_render_text(const ms_audit *a)
 {
     const ms_view *v = a->view;
     const ms_license_picture *lp = a->licenses;
-    sbuf b = {0};
-    sb(&b, "bundle:      %s\n", ms_text_clean(a->bundle_path));
-    sb(&b, "             sha256:%s, %llu bytes\n", a->bundle_hex,
+    ms_strbuf b = {0};
+    ms_strbuf_printf(&b, "bundle:      %s\n", ms_text_clean(a->bundle_path));
+    ms_strbuf_printf(&b, "             sha256:%s, %llu bytes\n", a->bundle_hex,
        (unsigned long long)a->bundle_size);
-    sb(&b, "model:       %s %s\n", ms_text_clean(v->name), ms_text_clean(v->version));
-    sb(&b, "manifest:    sha256:%s\n", v->manifest_hex);
+    ms_strbuf_printf(&b, "model:       %s %s\n", ms_text_clean(v->name), ms_text_clean(v->version));
+    ms_strbuf_printf(&b, "manifest:    sha256:%s\n", v->manifest_hex);
     if (a->created != NULL)
-        sb(&b, "created:     %s\n", ms_text_clean(a->created));
+        ms_strbuf_printf(&b, "created:     %s\n", ms_text_clean(a->created));
     if (v->description != NULL)
-        sb(&b, "description: %s\n", ms_text_clean(v->description));
+        ms_strbuf_printf(&b, "description: %s\n", ms_text_clean(v->description));
     for (size_t i = 0; i < a->author_count; i++)
-        sb(&b, "%s %s\n", i == 0 ? "authors:    " : "            ", ms_text_clean(a->authors[i]));
+        ms_strbuf_printf(&b, "%s %s\n", i == 0 ? "authors:    " : "            ", ms_text_clean(a->authors[i]));
     if (a->signatures_checked)
-        sb(&b, "signers:     %zu signature%s, verified against the trust set\n", a->signer_count,
+        ms_strbuf_printf(&b, "signers:     %zu signature%s, verified against the trust set\n", a->signer_count,
            a->signer_count == 1 ? "" : "s");
     else
-        sb(&b, "signers:     %zu signature%s, not verified (pass --trust to verify them)\n",
+        ms_strbuf_printf(&b, "signers:     %zu signature%s, not verified (pass --trust to verify them)\n",
            a->signer_count, a->signer_count == 1 ? "" : "s");
     for (size_t i = 0; i < a->signer_count; i++) {
         const ms_audit_signer *g = &a->signers[i];
-        sb(&b, "  %-10s %-16s keyid %s%s%s\n", g->role ? ms_text_clean(g->role) : "-",
+        ms_strbuf_printf(&b, "  %-10s %-16s keyid %s%s%s\n", g->role ? ms_text_clean(g->role) : "-",
            g->algorithm ? ms_text_clean(g->algorithm) : "?",
            g->keyid[0] ? ms_text_clean(g->keyid) : "(none)", g->checked ? "  " : "",
            g->checked ? ms_text_clean(g->verdict) : "");
     }
 
     size_t np = a->base_count + a->dataset_count;
-    sb(&b, "lineage:     %zu base model%s, %zu dataset%s\n", a->base_count,
+    ms_strbuf_printf(&b, "lineage:     %zu base model%s, %zu dataset%s\n", a->base_count,
        a->base_count == 1 ? "" : "s", a->dataset_count, a->dataset_count == 1 ? "" : "s");
-    sb(&b, "  %s %s\n", ms_text_clean(v->name), ms_text_clean(v->version));
+    ms_strbuf_printf(&b, "  %s %s\n", ms_text_clean(v->name), ms_text_clean(v->version));
     for (size_t p = 0; p < np; p++) {
         const char *branch = p + 1 == np ? "`--" : "|--";
         const char *cont = p + 1 == np ? "   " : "|  ";
         if (p < a->base_count) {
             const ms_audit_base *m = &a->bases[p];
-            sb(&b, "  %s base model %s (%s)\n", branch, ms_text_clean(m->name),
+            ms_strbuf_printf(&b, "  %s base model %s (%s)\n", branch, ms_text_clean(m->name),
                m->relation ? m->relation : "relation not given");
-            sb(&b, "  %s     license %s\n", cont,
+            ms_strbuf_printf(&b, "  %s     license %s\n", cont,
                m->license ? ms_text_clean(m->license) : "(not given)");
-            sb(&b, "  %s     digest  %s\n", cont,
+            ms_strbuf_printf(&b, "  %s     digest  %s\n", cont,
                m->digest ? m->digest : "(none: a claim, not checkable)");
             if (m->uri != NULL)
-                sb(&b, "  %s     uri     %s\n", cont, ms_text_clean(m->uri));
+                ms_strbuf_printf(&b, "  %s     uri     %s\n", cont, ms_text_clean(m->uri));
         } else {
             const ms_audit_dataset *d = &a->datasets[p - a->base_count];
             char rec[48] = "";
             if (d->has_records)
                 snprintf(rec, sizeof rec, ", %llu record%s", (unsigned long long)d->records,
                          d->records == 1 ? "" : "s");
-            sb(&b, "  %s dataset %s (%s%s)\n", branch, ms_text_clean(d->name), d->role, rec);
-            sb(&b, "  %s     license %s\n", cont,
+            ms_strbuf_printf(&b, "  %s dataset %s (%s%s)\n", branch, ms_text_clean(d->name), d->role, rec);
+            ms_strbuf_printf(&b, "  %s     license %s\n", cont,
                d->license ? ms_text_clean(d->license) : "(not given)");
-            sb(&b, "  %s     digest  %s\n", cont,
+            ms_strbuf_printf(&b, "  %s     digest  %s\n", cont,
                d->digest ? d->digest : "(none: a claim, not checkable)");
             if (d->uri != NULL)
-                sb(&b, "  %s     uri     %s\n", cont, ms_text_clean(d->uri));
+                ms_strbuf_printf(&b, "  %s     uri     %s\n", cont, ms_text_clean(d->uri));
         }
     }
 
     char fl[256];
-    sb(&b, "licenses:\n");
+    ms_strbuf_printf(&b, "licenses:\n");
     text_license_line(&b, "declared:", lp->declared);
     if (lp->declared != NULL && flags_text(lp->declared_flags, fl, sizeof fl) > 0)
-        sb(&b, "  %-12s (%s)\n", "", fl);
+        ms_strbuf_printf(&b, "  %-12s (%s)\n", "", fl);
     text_license_line(&b, "concluded:", lp->concluded);
     if (lp->inherited_count == 0) {
-        sb(&b, "  %-12s nothing beyond attribution\n", "inherited:");
+        ms_strbuf_printf(&b, "  %-12s nothing beyond attribution\n", "inherited:");
     } else {
         for (size_t i = 0; i < lp->inherited_count; i++) {
             const ms_license_inherited *h = &lp->inherited[i];
-            sb(&b, "  %-12s %s from %s '%s' (%s)\n", i == 0 ? "inherited:" : "", h->condition,
+            ms_strbuf_printf(&b, "  %-12s %s from %s '%s' (%s)\n", i == 0 ? "inherited:" : "", h->condition,
                parent_kind(a, h->parent), ms_text_clean(parent_name(a, h->parent)),
                ms_text_clean(h->license));
         }
     }
     for (size_t i = 0; i < lp->attribution_count; i++) {
         const ms_license_attribution *t = &lp->attributions[i];
-        sb(&b, "  %-12s %s '%s' (%s)\n", i == 0 ? "attribution:" : "", parent_kind(a, t->parent),
+        ms_strbuf_printf(&b, "  %-12s %s '%s' (%s)\n", i == 0 ? "attribution:" : "", parent_kind(a, t->parent),
            ms_text_clean(parent_name(a, t->parent)), ms_text_clean(t->license));
     }
     text_findings(&b, a, MS_FINDING_CONFLICT, "conflicts");
     text_findings(&b, a, MS_FINDING_WARNING, "warnings");
     text_findings(&b, a, MS_FINDING_NOTE, "notes");
     if (lp->conflict_count == 0 && lp->warning_count == 0)
-        sb(&b, "  no conflicts, no warnings\n");
+        ms_strbuf_printf(&b, "  no conflicts, no warnings\n");
 
     if (v->compression != NULL) {
         const cJSON *tot = cJSON_GetObjectItemCaseSensitive(v->compression, "total");
@@ -427,29 +372,29 @@ char *ms_audit_render_text(const ms_audit *a)
         double wsq = num_at(worst, "sqnrDb", &ok3);
         char schemes[512];
         scheme_counts(v->compression, schemes, sizeof schemes);
-        sb(&b, "compression: %s\n", schemes);
+        ms_strbuf_printf(&b, "compression: %s\n", schemes);
         if (ok1)
-            sb(&b, "  %.3f bits/weight, SQNR %s", bpw, ok2 ? "" : "exact");
+            ms_strbuf_printf(&b, "  %.3f bits/weight, SQNR %s", bpw, ok2 ? "" : "exact");
         if (ok1 && ok2)
-            sb(&b, "%.2f dB", sq);
+            ms_strbuf_printf(&b, "%.2f dB", sq);
         if (ok1)
-            sb(&b, "\n");
+            ms_strbuf_printf(&b, "\n");
         if (ok3 && str_at(worst, "name") != NULL)
-            sb(&b, "  worst tensor %s (%.2f dB)\n", ms_text_clean(str_at(worst, "name")), wsq);
-        sb(&b, "  integrity probes: %s\n", v->has_probes_layer ? "recorded" : "none");
+            ms_strbuf_printf(&b, "  worst tensor %s (%.2f dB)\n", ms_text_clean(str_at(worst, "name")), wsq);
+        ms_strbuf_printf(&b, "  integrity probes: %s\n", v->has_probes_layer ? "recorded" : "none");
     } else {
-        sb(&b, "compression: none (weights as packed)\n");
+        ms_strbuf_printf(&b, "compression: none (weights as packed)\n");
     }
     if (a->intended_use || a->out_of_scope_use || a->limitations) {
-        sb(&b, "model card:\n");
+        ms_strbuf_printf(&b, "model card:\n");
         if (a->intended_use)
-            sb(&b, "  intended use:     %s\n", ms_text_clean(a->intended_use));
+            ms_strbuf_printf(&b, "  intended use:     %s\n", ms_text_clean(a->intended_use));
         if (a->out_of_scope_use)
-            sb(&b, "  out-of-scope use: %s\n", ms_text_clean(a->out_of_scope_use));
+            ms_strbuf_printf(&b, "  out-of-scope use: %s\n", ms_text_clean(a->out_of_scope_use));
         if (a->limitations)
-            sb(&b, "  limitations:      %s\n", ms_text_clean(a->limitations));
+            ms_strbuf_printf(&b, "  limitations:      %s\n", ms_text_clean(a->limitations));
     }
-    return sb_done(&b);
+    return ms_strbuf_take(&b);
 }
 
 /* ---- JSON (schemas/audit-v1.schema.json) ---- */
@@ -633,45 +578,47 @@ char *ms_audit_render_json(const ms_audit *a)
     } else {
         cJSON_AddNullToObject(o, "compression");
     }
-    return finish_json(o);
+    char *s = ms_json_print_pretty(o);
+    cJSON_Delete(o);
+    return s;
 }
 
 /* ---- DOT ---- */
 
 /* A DOT double-quoted string: '"' and '\' escaped, control bytes dropped. */
-static void dot_str(sbuf *b, const char *s)
+static void dot_str(ms_strbuf *b, const char *s)
 {
-    sb(b, "\"");
+    ms_strbuf_printf(b, "\"");
     for (const unsigned char *p = (const unsigned char *)s; p != NULL && *p; p++) {
         if (*p == '"' || *p == '\\')
-            sb(b, "\\%c", *p);
+            ms_strbuf_printf(b, "\\%c", *p);
         else if (*p >= 0x20 && *p != 0x7f)
-            sb(b, "%c", *p);
+            ms_strbuf_printf(b, "%c", *p);
     }
-    sb(b, "\"");
+    ms_strbuf_printf(b, "\"");
 }
 
 /* Start a new label line (lines are joined by '\n', written as DOT's "\n"). */
-static void dot_line(sbuf *lab)
+static void dot_line(ms_strbuf *lab)
 {
-    if (lab->n > 0)
-        sb(lab, "\n");
+    if (lab->len > 0)
+        ms_strbuf_printf(lab, "\n");
 }
 
-static void dot_node(sbuf *b, const char *id, const char *shape, const char *color, sbuf *lab)
+static void dot_node(ms_strbuf *b, const char *id, const char *shape, const char *color, ms_strbuf *lab)
 {
-    sb(b, "  %s [shape=%s, color=%s, label=", id, shape, color);
+    ms_strbuf_printf(b, "  %s [shape=%s, color=%s, label=", id, shape, color);
     /* Lines are joined by DOT's "\n"; quotes and backslashes escaped. */
-    sb(b, "\"");
+    ms_strbuf_printf(b, "\"");
     for (const unsigned char *p = (const unsigned char *)lab->p; p != NULL && *p; p++) {
         if (*p == '\n')
-            sb(b, "\\n");
+            ms_strbuf_printf(b, "\\n");
         else if (*p == '"' || *p == '\\')
-            sb(b, "\\%c", *p);
+            ms_strbuf_printf(b, "\\%c", *p);
         else if (*p >= 0x20 && *p != 0x7f)
-            sb(b, "%c", *p);
+            ms_strbuf_printf(b, "%c", *p);
     }
-    sb(b, "\"];\n");
+    ms_strbuf_printf(b, "\"];\n");
 }
 
 static int parent_has_conflict(const ms_audit *a, size_t p)
@@ -687,29 +634,29 @@ char *ms_audit_render_dot(const ms_audit *a)
 {
     const ms_view *v = a->view;
     const ms_license_picture *lp = a->licenses;
-    sbuf b = {0};
-    sb(&b, "digraph lineage {\n");
-    sb(&b, "  rankdir=BT;\n  node [fontname=\"Helvetica\", fontsize=10];\n"
+    ms_strbuf b = {0};
+    ms_strbuf_printf(&b, "digraph lineage {\n");
+    ms_strbuf_printf(&b, "  rankdir=BT;\n  node [fontname=\"Helvetica\", fontsize=10];\n"
            "  edge [fontname=\"Helvetica\", fontsize=9];\n");
-    sbuf lab = {0};
-    sb(&lab, "%s %s", v->name, v->version);
+    ms_strbuf lab = {0};
+    ms_strbuf_printf(&lab, "%s %s", v->name, v->version);
     dot_line(&lab);
-    sb(&lab, "declared: %s", lp->declared ? lp->declared : "NOASSERTION");
+    ms_strbuf_printf(&lab, "declared: %s", lp->declared ? lp->declared : "NOASSERTION");
     dot_line(&lab);
-    sb(&lab, "concluded: %s", lp->concluded ? lp->concluded : "NOASSERTION");
+    ms_strbuf_printf(&lab, "concluded: %s", lp->concluded ? lp->concluded : "NOASSERTION");
     if (lp->conflict_count > 0) {
         dot_line(&lab);
-        sb(&lab, "%zu license conflict%s", lp->conflict_count, lp->conflict_count == 1 ? "" : "s");
+        ms_strbuf_printf(&lab, "%zu license conflict%s", lp->conflict_count, lp->conflict_count == 1 ? "" : "s");
     }
     dot_line(&lab);
-    sb(&lab, "sha256:%.12s", v->manifest_hex);
-    if (lab.bad)
-        b.bad = 1;
+    ms_strbuf_printf(&lab, "sha256:%.12s", v->manifest_hex);
+    if (lab.oom)
+        b.oom = 1;
     dot_node(&b, "model", "box", lp->conflict_count > 0 ? "red" : "black", &lab);
     free(lab.p);
     size_t np = a->base_count + a->dataset_count;
     for (size_t p = 0; p < np; p++) {
-        lab = (sbuf){0};
+        lab = (ms_strbuf){0};
         const char *name, *lic, *digest, *edge_label;
         int is_base = p < a->base_count;
         if (is_base) {
@@ -724,27 +671,27 @@ char *ms_audit_render_dot(const ms_audit *a)
             digest = d->digest;
             edge_label = d->role;
         }
-        sb(&lab, "%s", name);
+        ms_strbuf_printf(&lab, "%s", name);
         dot_line(&lab);
-        sb(&lab, "%s", lic ? lic : "license not given");
+        ms_strbuf_printf(&lab, "%s", lic ? lic : "license not given");
         if (digest != NULL) {
             dot_line(&lab);
-            sb(&lab, "%.19s", digest); /* "sha256:" and 12 hex digits */
+            ms_strbuf_printf(&lab, "%.19s", digest); /* "sha256:" and 12 hex digits */
         }
-        if (lab.bad)
-            b.bad = 1;
+        if (lab.oom)
+            b.oom = 1;
         char id[32];
         snprintf(id, sizeof id, "%s%zu", is_base ? "base" : "data",
                  is_base ? p : p - a->base_count);
         dot_node(&b, id, is_base ? "box3d" : "cylinder",
                  parent_has_conflict(a, p) ? "red" : "black", &lab);
         free(lab.p);
-        sb(&b, "  %s -> model [label=", id);
+        ms_strbuf_printf(&b, "  %s -> model [label=", id);
         dot_str(&b, edge_label);
-        sb(&b, "%s];\n", lp->parent_propagates[p] ? "" : ", style=dashed");
+        ms_strbuf_printf(&b, "%s];\n", lp->parent_propagates[p] ? "" : ", style=dashed");
     }
-    sb(&b, "}\n");
-    return sb_done(&b);
+    ms_strbuf_printf(&b, "}\n");
+    return ms_strbuf_take(&b);
 }
 
 /* ---- the entry point ---- */
@@ -762,36 +709,10 @@ ms_status ms_audit_bundle(const ms_audit_options *opt, char **out, ms_report **r
         return ms_fail(err, MS_E_USAGE, "unknown audit format %d", (int)opt->format);
     const char *path = opt->bundle_path;
     ms_view *v = NULL;
-    ms_status st;
-    if (opt->trust != NULL) {
-        int64_t at = opt->at != 0 ? opt->at : (int64_t)time(NULL);
-        st = ms_verify_view(path, opt->trust, at, NULL, report, &v, err);
-        if (st != MS_OK)
-            return st;
-    } else {
-        ms_report *r = ms_report_new(path);
-        if (r == NULL)
-            return ms_fail(err, MS_E_NOMEM, "out of memory");
-        *report = r;
-        st = ms_view_load(path, 1, r, &v, err);
-        if (st != MS_OK) {
-            ms_report_set_error(r, err != NULL ? err->message : ms_strerror(st));
-            return st;
-        }
-        if (v->unsupported) {
-            ms_fail(err, MS_E_UNSUPPORTED,
-                    "%s: unsupported bundle format version '%s' (this modelseal reads version %s)",
-                    path, v->format_version, MS_BUNDLE_FORMAT_VERSION);
-            ms_report_set_error(r, err != NULL ? err->message : "unsupported format version");
-            ms_view_free(v);
-            return MS_E_UNSUPPORTED;
-        }
-        size_t f = ms_report_failures(r);
-        if (f > 0) {
-            ms_view_free(v);
-            return ms_fail(err, MS_E_REJECTED, "%s: rejected: %zu check(s) failed", path, f);
-        }
-    }
+    int64_t at = opt->at != 0 ? opt->at : (int64_t)time(NULL);
+    ms_status st = ms_verify_view(path, opt->trust, at, NULL, report, &v, err);
+    if (st != MS_OK)
+        return st;
     int64_t t = opt->doc_time >= 0 ? opt->doc_time : (int64_t)time(NULL);
     ms_audit *a = NULL;
     st = ms_audit_build(v, path, opt->trust != NULL ? *report : NULL, t, &a, err);

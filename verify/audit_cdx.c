@@ -860,17 +860,7 @@ char *ms_audit_render_cyclonedx(const ms_audit *a)
     add_annotations(&c, bom);
     if (!c.oom)
         set_serial(&c, bom);
-    char *s = c.oom ? NULL : cJSON_Print(bom);
+    char *s = c.oom ? NULL : ms_json_print_pretty(bom);
     cJSON_Delete(bom);
-    if (s == NULL)
-        return NULL;
-    size_t n = strlen(s);
-    char *out = realloc(s, n + 2);
-    if (out == NULL) {
-        free(s);
-        return NULL;
-    }
-    out[n] = '\n';
-    out[n + 1] = '\0';
-    return out;
+    return s;
 }

@@ -831,18 +831,9 @@ static void add_findings(spdx_doc *d, const char *model_id)
 
 static char *finish(cJSON *doc)
 {
-    char *s = cJSON_Print(doc);
+    char *s = ms_json_print_pretty(doc);
     cJSON_Delete(doc);
-    if (s == NULL)
-        return NULL;
-    size_t n = strlen(s);
-    char *out = realloc(s, n + 2);
-    if (out == NULL) {
-        free(s);
-        return NULL;
-    }
-    memcpy(out + n, "\n", 2);
-    return out;
+    return s;
 }
 
 static void move_all(spdx_doc *d, cJSON *from)

@@ -1,5 +1,4 @@
 /* inspect: describe a bundle.  No trust decision is made or implied. */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,59 +83,27 @@ static char *render_json(const ms_view *v, const char *path, char **problems, si
     cJSON *pr = cJSON_AddArrayToObject(o, "problems");
     for (size_t i = 0; pr != NULL && i < np; i++)
         cJSON_AddItemToArray(pr, cJSON_CreateString(problems[i]));
-    char *s = cJSON_Print(o);
+    char *s = ms_json_print_pretty(o);
     cJSON_Delete(o);
-    if (s == NULL)
-        return NULL;
-    size_t n = strlen(s);
-    char *t = realloc(s, n + 2);
-    if (t == NULL) {
-        free(s);
-        return NULL;
-    }
-    memcpy(t + n, "\n", 2);
-    return t;
-}
-
-static int appendf(char **buf, size_t *len, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static int appendf(char **buf, size_t *len, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        return -1;
-    char *p = realloc(*buf, *len + (size_t)n + 1);
-    if (p == NULL)
-        return -1;
-    va_start(ap, fmt);
-    vsnprintf(p + *len, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    *buf = p;
-    *len += (size_t)n;
-    return 0;
+    return s;
 }
 
 static char *render_text(const ms_view *v, const char *path, char **problems, size_t np)
 {
-    char *b = NULL;
-    size_t n = 0;
-    int bad = 0;
-    bad |= appendf(&b, &n, "bundle:      %s\n", ms_text_clean(path));
-    bad |= appendf(&b, &n, "name:        %s\n", v->name ? ms_text_clean(v->name) : "(unknown)");
-    bad |= appendf(&b, &n, "version:     %s\n", v->version ? ms_text_clean(v->version) : "(unknown)");
-    bad |= appendf(&b, &n, "format:      %s\n", v->format_version ? ms_text_clean(v->format_version) : "?");
+    ms_strbuf b = {0};
+    ms_strbuf_printf(&b, "bundle:      %s\n", ms_text_clean(path));
+    ms_strbuf_printf(&b, "name:        %s\n", v->name ? ms_text_clean(v->name) : "(unknown)");
+    ms_strbuf_printf(&b, "version:     %s\n", v->version ? ms_text_clean(v->version) : "(unknown)");
+    ms_strbuf_printf(&b, "format:      %s\n", v->format_version ? ms_text_clean(v->format_version) : "?");
     if (v->manifest_hex[0])
-        bad |= appendf(&b, &n, "manifest:    sha256:%s\n", v->manifest_hex);
+        ms_strbuf_printf(&b, "manifest:    sha256:%s\n", v->manifest_hex);
     if (v->license)
-        bad |= appendf(&b, &n, "license:     %s\n", ms_text_clean(v->license));
+        ms_strbuf_printf(&b, "license:     %s\n", ms_text_clean(v->license));
     if (v->description)
-        bad |= appendf(&b, &n, "description: %s\n", ms_text_clean(v->description));
-    bad |= appendf(&b, &n, "files:       %zu\n", v->file_count);
+        ms_strbuf_printf(&b, "description: %s\n", ms_text_clean(v->description));
+    ms_strbuf_printf(&b, "files:       %zu\n", v->file_count);
     for (size_t i = 0; i < v->file_count; i++)
-        bad |= appendf(&b, &n, "  %-8s %12llu  sha256:%s  %s\n", kind_of(v->files[i].media_type),
+        ms_strbuf_printf(&b, "  %-8s %12llu  sha256:%s  %s\n", kind_of(v->files[i].media_type),
                        (unsigned long long)v->files[i].size, v->files[i].hex,
                        ms_text_clean(v->files[i].filepath));
     if (v->compression != NULL) {
@@ -149,11 +116,11 @@ static char *render_text(const ms_view *v, const char *path, char **problems, si
         char sqs[32] = "exact";
         if (cJSON_IsNumber(sq))
             snprintf(sqs, sizeof sqs, "%.2f dB", sq->valuedouble);
-        bad |= appendf(&b, &n, "compression: %.3f bits/weight, SQNR %s, probes %s\n",
+        ms_strbuf_printf(&b, "compression: %.3f bits/weight, SQNR %s, probes %s\n",
                        cJSON_IsNumber(bpw) ? bpw->valuedouble : 0.0, sqs,
                        v->has_probes_layer ? "recorded" : "none");
         if (cJSON_IsString(wn) && cJSON_IsNumber(wsq))
-            bad |= appendf(&b, &n, "  worst tensor: %s (%.2f dB)\n", ms_text_clean(wn->valuestring),
+            ms_strbuf_printf(&b, "  worst tensor: %s (%.2f dB)\n", ms_text_clean(wn->valuestring),
                            wsq->valuedouble);
         const cJSON *t;
         cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(v->compression, "tensors"))
@@ -167,7 +134,7 @@ static char *render_text(const ms_view *v, const char *path, char **problems, si
             char sqs[32] = "exact";
             if (cJSON_IsNumber(ts))
                 snprintf(sqs, sizeof sqs, "%.2f dB", ts->valuedouble);
-            bad |= appendf(&b, &n, "  %-6s %7.3f b/w  %10s  %s\n", ms_text_clean(sc->valuestring),
+            ms_strbuf_printf(&b, "  %-6s %7.3f b/w  %10s  %s\n", ms_text_clean(sc->valuestring),
                            cJSON_IsNumber(tb) ? tb->valuedouble : 0.0, sqs,
                            ms_text_clean(nm->valuestring));
         }
@@ -175,12 +142,12 @@ static char *render_text(const ms_view *v, const char *path, char **problems, si
     size_t sigs = 0;
     for (size_t i = 0; i < v->envelope_count; i++)
         sigs += v->envelopes[i].env != NULL ? v->envelopes[i].env->signature_count : 0;
-    bad |= appendf(&b, &n, "signatures:  %zu (not checked: inspect makes no trust decision)\n",
+    ms_strbuf_printf(&b, "signatures:  %zu (not checked: inspect makes no trust decision)\n",
                    sigs);
     for (size_t i = 0; i < v->envelope_count; i++) {
         const ms_view_envelope *e = &v->envelopes[i];
         for (size_t s = 0; e->env != NULL && s < e->env->signature_count; s++)
-            bad |= appendf(&b, &n, "  %s%s%s keyid %s\n",
+            ms_strbuf_printf(&b, "  %s%s%s keyid %s\n",
                            e->role ? ms_text_clean(e->role) : "",
                            e->role ? " (unverified role), " : "",
                            e->algorithm ? ms_text_clean(e->algorithm) : "?",
@@ -189,15 +156,11 @@ static char *render_text(const ms_view *v, const char *path, char **problems, si
                                : "(none)");
     }
     if (np > 0) {
-        bad |= appendf(&b, &n, "problems:    %zu (run verify for a full check)\n", np);
+        ms_strbuf_printf(&b, "problems:    %zu (run verify for a full check)\n", np);
         for (size_t i = 0; i < np; i++)
-            bad |= appendf(&b, &n, "  %s\n", ms_text_clean(problems[i]));
+            ms_strbuf_printf(&b, "  %s\n", ms_text_clean(problems[i]));
     }
-    if (bad) {
-        free(b);
-        return NULL;
-    }
-    return b;
+    return ms_strbuf_take(&b);
 }
 
 ms_status ms_inspect(const char *bundle_path, int json, char **out, ms_error *err)

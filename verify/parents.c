@@ -198,6 +198,25 @@ typedef struct pending {
     int depth;
 } pending;
 
+typedef struct queue {
+    pending *p;
+    size_t n, cap;
+} queue;
+
+static int push(queue *q, pending p)
+{
+    if (q->n == q->cap) {
+        size_t cap = q->cap ? 2 * q->cap : 16;
+        pending *np = realloc(q->p, cap * sizeof *np);
+        if (np == NULL)
+            return 0;
+        q->p = np;
+        q->cap = cap;
+    }
+    q->p[q->n++] = p;
+    return 1;
+}
+
 static candidate *find(cands *cs, const char *hex)
 {
     for (size_t i = 0; i < cs->n; i++)
@@ -266,8 +285,7 @@ ms_status ms_parents_check(const ms_view *child, const char *const *paths, size_
     }
 
     /* Breadth-first over the lineage, from the child's own base models. */
-    pending *q = NULL;
-    size_t qn = 0, qcap = 0;
+    queue q = {0};
     const cJSON *bases = cJSON_GetObjectItemCaseSensitive(child->metadata, "baseModels");
     const cJSON *b;
     size_t direct = 0;
@@ -282,23 +300,17 @@ ms_status ms_parents_check(const ms_view *child, const char *const *paths, size_
                             "not checkable", name);
             continue;
         }
-        if (qn == qcap) {
-            qcap = qcap ? 2 * qcap : 16;
-            pending *nq = realloc(q, qcap * sizeof *q);
-            if (nq == NULL) {
-                st = ms_fail(err, MS_E_NOMEM, "out of memory");
-                break;
-            }
-            q = nq;
+        if (!push(&q, (pending){name, dg->valuestring + 7,
+                                cJSON_IsString(li) ? li->valuestring : NULL, child->name, 1})) {
+            st = ms_fail(err, MS_E_NOMEM, "out of memory");
+            break;
         }
-        q[qn++] = (pending){name, dg->valuestring + 7, cJSON_IsString(li) ? li->valuestring : NULL,
-                            child->name, 1};
         direct++;
     }
     if (st == MS_OK && direct == 0 && bases == NULL)
         ms_report_check(r, "parents", 1, "the lineage names no base models");
-    for (size_t h = 0; st == MS_OK && h < qn; h++) {
-        pending p = q[h];
+    for (size_t h = 0; st == MS_OK && h < q.n; h++) {
+        pending p = q.p[h];
         if (strcmp(p.hex, child->manifest_hex) == 0) {
             ms_report_check(r, "parents", 0, "base model '%.200s' names the model itself "
                             "(sha256:%s)", p.name, p.hex);
@@ -325,18 +337,9 @@ ms_status ms_parents_check(const ms_view *child, const char *const *paths, size_
         for (size_t k = 0; k < c->parent_count && st == MS_OK; k++) {
             if (c->parent_digests[k] == NULL)
                 continue;
-            if (qn == qcap) {
-                qcap = qcap ? 2 * qcap : 16;
-                pending *nq = realloc(q, qcap * sizeof *q);
-                if (nq == NULL) {
-                    st = ms_fail(err, MS_E_NOMEM, "out of memory");
-                    break;
-                }
-                q = nq;
-            }
-            const char *cname = c->path;
-            q[qn++] = (pending){c->parent_names[k], c->parent_digests[k],
-                                c->parent_licenses[k], cname, p.depth + 1};
+            if (!push(&q, (pending){c->parent_names[k], c->parent_digests[k],
+                                    c->parent_licenses[k], c->path, p.depth + 1}))
+                st = ms_fail(err, MS_E_NOMEM, "out of memory");
         }
     }
     for (size_t i = 0; st == MS_OK && i < cs.n; i++) {
@@ -345,7 +348,7 @@ ms_status ms_parents_check(const ms_view *child, const char *const *paths, size_
             ms_report_check(r, "parents", 0, "%s is not a parent of this model: its model "
                             "manifest sha256:%s is not in the lineage", c->path, c->hex);
     }
-    free(q);
+    free(q.p);
     cands_free(&cs);
     return st;
 }

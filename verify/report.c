@@ -280,68 +280,23 @@ static char *render_json(const ms_report *r)
         cJSON_AddItemToArray(checks, c);
     }
     ms_json_add_u64(o, "failures", ms_report_failures(r));
-    char *s = cJSON_Print(o);
+    char *s = ms_json_print_pretty(o);
     cJSON_Delete(o);
-    if (s == NULL)
-        return NULL;
-    size_t n = strlen(s);
-    char *t = realloc(s, n + 2);
-    if (t == NULL) {
-        free(s);
-        return NULL;
-    }
-    t[n] = '\n';
-    t[n + 1] = '\0';
-    return t;
-}
-
-typedef struct sbuf {
-    char *p;
-    size_t len, cap;
-    int oom;
-} sbuf;
-
-static void sb_printf(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sb_printf(sbuf *b, const char *fmt, ...)
-{
-    if (b->oom)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    if (n < 0) {
-        b->oom = 1;
-        return;
-    }
-    if (b->len + (size_t)n + 1 > b->cap) {
-        size_t cap = (b->cap + (size_t)n + 1) * 2;
-        char *p = realloc(b->p, cap);
-        if (p == NULL) {
-            b->oom = 1;
-            return;
-        }
-        b->p = p;
-        b->cap = cap;
-    }
-    va_start(ap, fmt);
-    vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
-    va_end(ap);
-    b->len += (size_t)n;
+    return s;
 }
 
 static char *render_text(const ms_report *r)
 {
-    sbuf b = {0};
-    sb_printf(&b, "bundle:    %s\n", ms_text_clean(r->bundle));
+    ms_strbuf b = {0};
+    ms_strbuf_printf(&b, "bundle:    %s\n", ms_text_clean(r->bundle));
     if (r->name != NULL)
-        sb_printf(&b, "model:     %s %s\n", ms_text_clean(r->name),
+        ms_strbuf_printf(&b, "model:     %s %s\n", ms_text_clean(r->name),
                   r->version != NULL ? ms_text_clean(r->version) : "?");
     if (r->manifest_digest != NULL)
-        sb_printf(&b, "manifest:  %s\n", ms_text_clean(r->manifest_digest));
+        ms_strbuf_printf(&b, "manifest:  %s\n", ms_text_clean(r->manifest_digest));
     for (size_t i = 0; i < r->sig_count; i++) {
         const sigverdict *s = &r->sigs[i];
-        sb_printf(&b, "signature: %s %s%s%s: %s%s%s\n",
+        ms_strbuf_printf(&b, "signature: %s %s%s%s: %s%s%s\n",
                   s->algorithm ? ms_text_clean(s->algorithm) : "?",
                   s->keyid[0] ? ms_text_clean(s->keyid) : "(no keyid)", s->role ? " as " : "",
                   s->role ? ms_text_clean(s->role) : "", s->verdict, s->detail ? " - " : "",
@@ -349,29 +304,25 @@ static char *render_text(const ms_report *r)
     }
     for (size_t i = 0; i < r->role_count; i++) {
         if (r->roles[i].required > 0)
-            sb_printf(&b, "role:      %s: %zu valid of %llu required\n", ms_text_clean(r->roles[i].role),
+            ms_strbuf_printf(&b, "role:      %s: %zu valid of %llu required\n", ms_text_clean(r->roles[i].role),
                       r->roles[i].valid, (unsigned long long)r->roles[i].required);
         else
-            sb_printf(&b, "role:      %s: %zu valid\n", ms_text_clean(r->roles[i].role),
+            ms_strbuf_printf(&b, "role:      %s: %zu valid\n", ms_text_clean(r->roles[i].role),
                       r->roles[i].valid);
     }
     for (size_t i = 0; i < r->check_count; i++)
-        sb_printf(&b, "%-5s %s: %s\n", r->checks[i].ok ? "ok" : "FAIL", r->checks[i].name,
+        ms_strbuf_printf(&b, "%-5s %s: %s\n", r->checks[i].ok ? "ok" : "FAIL", r->checks[i].name,
                   ms_text_clean(r->checks[i].detail));
     if (r->error != NULL)
-        sb_printf(&b, "could not check: %s\n", ms_text_clean(r->error));
+        ms_strbuf_printf(&b, "could not check: %s\n", ms_text_clean(r->error));
     size_t f = ms_report_failures(r);
     if (r->error != NULL)
-        sb_printf(&b, "result: ERROR (bundle could not be fully checked)\n");
+        ms_strbuf_printf(&b, "result: ERROR (bundle could not be fully checked)\n");
     else if (f == 0)
-        sb_printf(&b, "result: VERIFIED (%zu checks passed)\n", r->check_count);
+        ms_strbuf_printf(&b, "result: VERIFIED (%zu checks passed)\n", r->check_count);
     else
-        sb_printf(&b, "result: REJECTED (%zu of %zu checks failed)\n", f, r->check_count);
-    if (b.oom) {
-        free(b.p);
-        return NULL;
-    }
-    return b.p;
+        ms_strbuf_printf(&b, "result: REJECTED (%zu of %zu checks failed)\n", f, r->check_count);
+    return ms_strbuf_take(&b);
 }
 
 char *ms_report_render(const ms_report *r, int json)

@@ -33,7 +33,8 @@ ms_status ms_verify_view(const char *path, const ms_trust *trust, int64_t at,
         ms_view_free(v);
         return MS_E_UNSUPPORTED;
     }
-    ms_view_check_signatures(v, trust, at, r);
+    if (trust != NULL)
+        ms_view_check_signatures(v, trust, at, r);
     if (state_dir != NULL && (st = ms_rollback_check(v, state_dir, at, 1, r, err)) != MS_OK) {
         ms_report_set_error(r, err != NULL ? err->message : ms_strerror(st));
         *report = r;

@@ -71,6 +71,8 @@ int ms_view_check_statement(const ms_view *v, const ms_dsse_envelope *env, ms_re
 /*
  * Load and fully verify a bundle: structure, digests, signatures, statement.
  * On MS_OK and view != NULL, *view holds the verified view (caller frees).
+ * trust NULL checks everything but the signatures (audit without --trust);
+ * ms_verify() itself never passes NULL.
  */
 ms_status ms_verify_view(const char *path, const ms_trust *trust, int64_t at,
                          const char *state_dir, ms_report **report, ms_view **view,
