@@ -338,9 +338,10 @@ char *ms_audit_render_text(const ms_audit *a)
 
     char fl[256];
     ms_strbuf_printf(&b, "licenses:\n");
-    text_license_line(&b, "declared:", lp->declared);
     if (lp->declared != NULL && flags_text(lp->declared_flags, fl, sizeof fl) > 0)
-        ms_strbuf_printf(&b, "  %-12s (%s)\n", "", fl);
+        ms_strbuf_printf(&b, "  %-12s %s (%s)\n", "declared:", ms_text_clean(lp->declared), fl);
+    else
+        text_license_line(&b, "declared:", lp->declared);
     text_license_line(&b, "concluded:", lp->concluded);
     if (lp->inherited_count == 0) {
         ms_strbuf_printf(&b, "  %-12s nothing beyond attribution\n", "inherited:");
