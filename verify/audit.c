@@ -217,9 +217,15 @@ static const char *parent_name(const ms_audit *a, size_t p)
 
 /* ---- compression summary ---- */
 
-/* Scheme names and how many tensors use each, "q8_0 x12, none x3". */
+/*
+ * Scheme names and how many tensors use each, "q8_0 x12, none x3".  The
+ * names come from the (signed, but not otherwise checked) compression
+ * report: only whole items are written, then "..." when the rest does not
+ * fit, so a long name is never cut inside a UTF-8 character.  cap >= 6.
+ */
 static void scheme_counts(const cJSON *report, char *buf, size_t cap)
 {
+    static const char more[] = ", ...";
     const char *names[16];
     size_t counts[16], k = 0, n = 0;
     const cJSON *t;
@@ -240,9 +246,17 @@ static void scheme_counts(const cJSON *report, char *buf, size_t cap)
         counts[i]++;
     }
     buf[0] = '\0';
-    for (size_t i = 0; i < k; i++)
-        n += (size_t)snprintf(buf + n, n < cap ? cap - n : 0, "%s%s x%zu", i ? ", " : "",
-                              ms_text_clean(names[i]), counts[i]);
+    for (size_t i = 0; i < k; i++) {
+        const char *name = ms_text_clean(names[i]);
+        const char *sep = i > 0 ? ", " : "";
+        int len = snprintf(NULL, 0, "%s%s x%zu", sep, name, counts[i]);
+        /* Room for this item and "..." after it is always kept. */
+        if (len < 0 || (size_t)len + sizeof more > cap - n) {
+            snprintf(buf + n, cap - n, "%s", i > 0 ? more : more + 2);
+            return;
+        }
+        n += (size_t)snprintf(buf + n, cap - n, "%s%s x%zu", sep, name, counts[i]);
+    }
 }
 
 static double num_at(const cJSON *o, const char *k, int *ok)
@@ -586,15 +600,43 @@ char *ms_audit_render_json(const ms_audit *a)
 
 /* ---- DOT ---- */
 
-/* A DOT double-quoted string: '"' and '\' escaped, control bytes dropped. */
-static void dot_str(ms_strbuf *b, const char *s)
+/*
+ * Bytes of the character at p that a DOT string must not carry: ASCII and
+ * C1 control characters (U+0080..U+009F) and the bidirectional embeddings,
+ * overrides and isolates (U+202A..U+202E, U+2066..U+2069), which could
+ * reorder what a terminal or a viewer shows.  0 when it may stay.
+ */
+static size_t dot_drop(const unsigned char *p)
+{
+    if (*p < 0x20 || *p == 0x7f)
+        return 1;
+    if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
+        return 2;
+    if (p[0] == 0xe2 && ((p[1] == 0x80 && p[2] >= 0xaa && p[2] <= 0xae) ||
+                         (p[1] == 0x81 && p[2] >= 0xa6 && p[2] <= 0xa9)))
+        return 3;
+    return 0;
+}
+
+/*
+ * A DOT double-quoted string: '"' and '\' escaped, the characters of
+ * dot_drop() left out; with lines, '\n' becomes DOT's line break "\n".
+ */
+static void dot_quoted(ms_strbuf *b, const char *s, int lines)
 {
     ms_strbuf_printf(b, "\"");
-    for (const unsigned char *p = (const unsigned char *)s; p != NULL && *p; p++) {
-        if (*p == '"' || *p == '\\')
+    for (const unsigned char *p = (const unsigned char *)s; p != NULL && *p;) {
+        size_t drop;
+        if (lines && *p == '\n')
+            ms_strbuf_printf(b, "\\n");
+        else if (*p == '"' || *p == '\\')
             ms_strbuf_printf(b, "\\%c", *p);
-        else if (*p >= 0x20 && *p != 0x7f)
+        else if ((drop = dot_drop(p)) > 0) {
+            p += drop;
+            continue;
+        } else
             ms_strbuf_printf(b, "%c", *p);
+        p++;
     }
     ms_strbuf_printf(b, "\"");
 }
@@ -609,17 +651,8 @@ static void dot_line(ms_strbuf *lab)
 static void dot_node(ms_strbuf *b, const char *id, const char *shape, const char *color, ms_strbuf *lab)
 {
     ms_strbuf_printf(b, "  %s [shape=%s, color=%s, label=", id, shape, color);
-    /* Lines are joined by DOT's "\n"; quotes and backslashes escaped. */
-    ms_strbuf_printf(b, "\"");
-    for (const unsigned char *p = (const unsigned char *)lab->p; p != NULL && *p; p++) {
-        if (*p == '\n')
-            ms_strbuf_printf(b, "\\n");
-        else if (*p == '"' || *p == '\\')
-            ms_strbuf_printf(b, "\\%c", *p);
-        else if (*p >= 0x20 && *p != 0x7f)
-            ms_strbuf_printf(b, "%c", *p);
-    }
-    ms_strbuf_printf(b, "\"];\n");
+    dot_quoted(b, lab->p != NULL ? lab->p : "", 1);
+    ms_strbuf_printf(b, "];\n");
 }
 
 static int parent_has_conflict(const ms_audit *a, size_t p)
@@ -688,7 +721,7 @@ char *ms_audit_render_dot(const ms_audit *a)
                  parent_has_conflict(a, p) ? "red" : "black", &lab);
         free(lab.p);
         ms_strbuf_printf(&b, "  %s -> model [label=", id);
-        dot_str(&b, edge_label);
+        dot_quoted(&b, edge_label, 0);
         ms_strbuf_printf(&b, "%s];\n", lp->parent_propagates[p] ? "" : ", style=dashed");
     }
     ms_strbuf_printf(&b, "}\n");

@@ -149,15 +149,17 @@ run 0 "$M" audit q.mseal --format json
 # Hostile names from a bundle never reach the terminal or the DOT file raw.
 cat >hostile.json <<'JSON'
 {"specVersion": 1, "name": "hostile", "version": "1.0.0", "license": "MIT",
- "datasets": [{"name": "evil\u001b[2J\"}; x -> y; {\"", "uri": "u", "license": "MIT",
+ "datasets": [{"name": "evil\u001b[2J\u202e\u0085\"}; x -> y; {\"", "uri": "u", "license": "MIT",
                "role": "training"}]}
 JSON
 run 0 "$M" pack model -o hostile.mseal --key alice.key --spec hostile.json
 run 0 "$M" audit hostile.mseal
 expect_not_in out $'\033'
-expect_in out 'dataset evil\x1b[2J"}; x -> y; {" (training)'
+expect_in out 'dataset evil\x1b[2J\u202e\u0085"}; x -> y; {" (training)'
 run 0 "$M" audit hostile.mseal --format dot
 expect_not_in out $'\033'
+expect_not_in out $'\xe2\x80\xae'
+expect_not_in out $'\xc2\x85'
 expect_in out 'label="evil[2J\"}; x -> y; {\"\nMIT"'
 run 0 "$M" audit hostile.mseal --format json
 "$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["lineage"]["datasets"][0]["name"].startswith("evil\x1b[2J")' "$WORK/.out"
