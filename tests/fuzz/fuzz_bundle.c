@@ -2,13 +2,15 @@
  * libFuzzer target for bundle reading (core/tar.c, core/oci.c, verify/):
  * the input is written to a temporary file and verified against the fixed
  * trusted key, the report rendered as text and JSON, and the bundle
- * inspected as text and JSON.  Invariants:
+ * inspected as text and JSON, and audited (without a trust set) in every
+ * format.  Invariants:
  *   - the status agrees with the report (MS_OK: no failed check and a
  *     VERIFIED verdict; MS_E_REJECTED: at least one failed check), and the
  *     text report has exactly one verdict line, its last;
- *   - a verified bundle also inspects;
- *   - text renderings hold no control byte but newlines (untrusted names
- *     are sanitized before they reach a terminal);
+ *   - a verified bundle also inspects and audits, in every format;
+ *   - text renderings (DOT included) hold no control byte but newlines
+ *     and are valid UTF-8 (untrusted names are sanitized before they reach
+ *     a terminal, and never cut inside a character);
  *   - JSON renderings parse with ms_json_parse();
  *   - every refusal carries a sanitized message;
  *   - replaying the checked-in corpus, a seed named valid-* verifies (MS_OK).
@@ -27,6 +29,7 @@
 
 #include "core/digest.h"
 #include "core/json.h"
+#include "core/text.h"
 #include "fuzz_common.h"
 #include "fuzz_key.h"
 #include "fuzz_tmp.h"
@@ -178,6 +181,8 @@ static void check_rendering(const char *s, int json)
     for (const unsigned char *c = (const unsigned char *)s; *c != '\0'; c++)
         if ((*c < 0x20 && *c != '\n') || *c == 0x7f)
             abort();
+    if (!ms_utf8_valid(s))
+        abort();
 }
 
 /*
@@ -250,6 +255,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (out != NULL)
             check_rendering(out, json);
         free(out);
+    }
+
+    /* Audit, every format; the license picture of hostile lineage included. */
+    for (int f = MS_AUDIT_TEXT; f <= MS_AUDIT_DOT; f++) {
+        ms_audit_options ao = {.bundle_path = path, .format = (ms_audit_format)f,
+                               .doc_time = 1700000000};
+        char *out = NULL;
+        ms_report *ar = NULL;
+        ms_status ast = ms_audit_bundle(&ao, &out, &ar, &err);
+        fuzz_check_error(ast, &err);
+        if ((ast == MS_OK) != (out != NULL))
+            abort();
+        if (vst == MS_OK && ast != MS_OK)
+            abort();
+        if (out != NULL)
+            check_rendering(out, f == MS_AUDIT_JSON || f == MS_AUDIT_SPDX ||
+                                     f == MS_AUDIT_CYCLONEDX);
+        free(out);
+        ms_report_free(ar);
     }
 
     ms_trust_free(trust);

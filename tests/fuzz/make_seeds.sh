@@ -46,6 +46,20 @@ mkdir "$WORK/single"
 cp "$WORK/model/model.safetensors" "$WORK/single/"
 "$M" pack "$WORK/single/model.safetensors" -o "$B/valid-single-file.mseal" --key "$KEY" \
   --name single --version 2.0.0-rc.1+build.5 >/dev/null
+# With lineage: a base model, datasets of every role, licenses that conflict.
+printf 'train\n' >"$WORK/train.csv"
+cat >"$WORK/lineage.json" <<JSON
+{"specVersion": 1, "name": "lineage", "version": "1.0.0", "license": "MIT OR Apache-2.0",
+ "authors": ["Ada"], "card": {"intendedUse": "fuzzing", "limitations": "none"},
+ "baseModels": [{"name": "tiny", "bundle": "$B/valid-tiny.mseal", "relation": "finetune",
+                 "license": "LicenseRef-Llama-3-Community"}],
+ "datasets": [
+   {"name": "nc", "path": "train.csv", "license": "CC-BY-NC-SA-4.0", "role": "training", "records": 1},
+   {"name": "gpl", "uri": "https://example.org/gpl", "license": "GPL-3.0-or-later", "role": "calibration"},
+   {"name": "eval", "uri": "https://example.org/eval", "role": "evaluation"}]}
+JSON
+"$M" pack "$WORK/model" -o "$B/valid-lineage.mseal" --key "$KEY" --spec "$WORK/lineage.json" \
+  >/dev/null
 
 for c in weights manifest duplicate-entry envelope index-version drop-blob add-blob \
          rehash-weights; do
