@@ -21,6 +21,12 @@
 #   --no-quant-speed skip the quantizer-alone timing (tests/compress/quant_speed)
 #   --no-pack        skip pack and verify
 #   --no-build       use the build directory's programs as they are
+#   --idle-wait S    before each timed run, wait up to S seconds (default 0)
+#                    for the machine to be idle: less than 5 % of its CPU
+#                    busy over half a second (other jobs skew multi-thread
+#                    timings most: the kernel shares CPUs between sessions)
+#   --max-other P    redo a run (at most 5 times) when other processes used
+#                    more than P % of the machine's CPU while it ran
 #
 # Needs GNU time (/usr/bin/time, Debian package `time`) and python3 (to read
 # the JSON reports).  The model is read from the page cache (it is read once
@@ -43,6 +49,8 @@ keep=0
 quant_speed=1
 do_pack=1
 do_build=1
+idle_wait=0
+max_other=""
 while [ $# -gt 0 ]; do
     case "$1" in
         --dir) dir=$2; shift 2 ;;
@@ -56,11 +64,15 @@ while [ $# -gt 0 ]; do
         --no-quant-speed) quant_speed=0; shift ;;
         --no-pack) do_pack=0; shift ;;
         --no-build) do_build=0; shift ;;
-        -h|--help) sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        --idle-wait) idle_wait=$2; shift 2 ;;
+        --max-other) max_other=$2; shift 2 ;;
+        -h|--help) sed -n '2,33p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "compress.sh: unknown argument $1" >&2; exit 2 ;;
     esac
 done
 case "$runs" in ''|*[!0-9]*|0) echo "compress.sh: --runs: expected a positive integer" >&2; exit 2 ;; esac
+case "$idle_wait" in ''|*[!0-9]*) echo "compress.sh: --idle-wait: expected seconds" >&2; exit 2 ;; esac
+case "$max_other" in *[!0-9]*) echo "compress.sh: --max-other: expected a percentage" >&2; exit 2 ;; esac
 for t in $threads; do
     case "$t" in ''|*[!0-9]*|0) echo "compress.sh: --threads: expected positive integers" >&2; exit 2 ;; esac
 done
@@ -130,16 +142,43 @@ weights=$((tensors * dim * dim))
 tensor_mib=$(awk -v d="$dim" 'BEGIN { printf "%.0f", d * d * 4 / 1048576 }')
 
 loadavg() { cut -d' ' -f1 /proc/loadavg; }
+
+# Percentage of all CPUs busy over half a second (from /proc/stat).
+cpu_busy() {
+    local a b
+    a=$(awk '/^cpu / { print $2 + $3 + $4 + $7 + $8, $5 + $6 }' /proc/stat)
+    sleep 0.5
+    b=$(awk '/^cpu / { print $2 + $3 + $4 + $7 + $8, $5 + $6 }' /proc/stat)
+    awk -v a="$a" -v b="$b" 'BEGIN { split(a, x, " "); split(b, y, " ")
+        busy = y[1] - x[1]; idle = y[2] - x[2]
+        printf "%d", (busy + idle > 0 ? 100 * busy / (busy + idle) : 0) }'
+}
+
+# Wait (up to --idle-wait seconds) until other jobs leave the CPUs alone.
+wait_idle() {
+    local end=$((SECONDS + idle_wait))
+    while [ "$idle_wait" -gt 0 ] && [ "$(cpu_busy)" -ge 5 ] && [ "$SECONDS" -lt "$end" ]; do
+        sleep 1
+    done
+}
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+
+# Busy CPU time of the whole machine so far, in clock ticks.
+busy_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 }' /proc/stat; }
+ticks=$(getconf CLK_TCK)
 
 # run_timed CMD...: run CMD under /usr/bin/time -v with stdout and stderr in
 # $dir, sampling the process's anonymous resident memory (RssAnon: heap and
 # buffers, without the pages of the memory-mapped input) every 50 ms.
 # Sets t_wall, t_cpu (user + system seconds), t_rss and t_anon (MiB),
-# t_load (1-minute load average when it started).
+# t_load (1-minute load average when it started), t_other (percentage of
+# the machine's CPU that other processes used meanwhile, this script's
+# memory sampling included).
 run_timed() {
     rm -f "$pidfile"
     t_load=$(loadavg)
+    local busy0
+    busy0=$(busy_ticks)
     # The shell writes its pid and execs the command, so the pid is the
     # command's own and /usr/bin/time measures it.
     # shellcheck disable=SC2016  # $$ is the inner shell's
@@ -159,6 +198,8 @@ run_timed() {
     done
     local rc=0
     wait "$tpid" || rc=$?
+    local busy1
+    busy1=$(busy_ticks)
     running=""
     if [ "$rc" != 0 ]; then
         echo "compress.sh: failed: $*" >&2
@@ -172,6 +213,9 @@ run_timed() {
     t_cpu=$(awk -F': ' '/User time|System time/ { s += $2 } END { printf "%.2f", s }' "$timing")
     t_rss=$(awk -F': ' '/Maximum resident set size/ { printf "%.1f", $2 / 1024 }' "$timing")
     t_anon=$(awk -v k="$peak" 'BEGIN { printf "%.1f", k / 1024 }')
+    t_other=$(awk -v b0="$busy0" -v b1="$busy1" -v hz="$ticks" -v c="$t_cpu" -v w="$t_wall" \
+                  -v n="$ncpu" 'BEGIN { o = (b1 - b0) / hz - c; if (o < 0 || w <= 0) o = 0
+                                        printf "%.0f", 100 * o / (w * n) }')
 }
 
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
@@ -184,18 +228,24 @@ rows=()
 measure() {
     local label=$1 thr=$2 pre=$3
     shift 4
-    local walls=() cpus=() rsss=() anons=() loads=() i sqnr="-" bits="-"
+    local walls=() cpus=() rsss=() anons=() loads=() others=() i try sqnr="-" bits="-"
     for ((i = 0; i < runs; i++)); do
-        eval "$pre"
-        run_timed "$@" || return 1
+        for ((try = 0; try < 6; try++)); do
+            eval "$pre"
+            wait_idle
+            run_timed "$@" || return 1
+            [ -z "$max_other" ] || [ "$t_other" -le "$max_other" ] && break
+            echo "  (other processes used $t_other % of the CPUs: again)"
+        done
         walls+=("$t_wall"); cpus+=("$t_cpu"); rsss+=("$t_rss"); anons+=("$t_anon"); loads+=("$t_load")
+        others+=("$t_other")
     done
     if [ -s "$report" ]; then
         read -r sqnr bits < <(python3 -c 'import json, sys
 t = json.load(open(sys.argv[1]))["total"]
 print("%.2f %.3f" % (t["sqnrDb"], t["bitsPerWeight"]))' "$report")
     fi
-    rows+=("$label|$thr|$(printf '%s\n' "${walls[@]}" | median)|$(printf '%s\n' "${cpus[@]}" | median)|$(printf '%s\n' "${rsss[@]}" | maxof)|$(printf '%s\n' "${anons[@]}" | maxof)|$(printf '%s\n' "${loads[@]}" | maxof)|$sqnr|$bits")
+    rows+=("$label|$thr|$(printf '%s\n' "${walls[@]}" | median)|$(printf '%s\n' "${cpus[@]}" | median)|$(printf '%s\n' "${rsss[@]}" | maxof)|$(printf '%s\n' "${anons[@]}" | maxof)|$(printf '%s\n' "${loads[@]}" | maxof)|$(printf '%s\n' "${others[@]}" | maxof)|$sqnr|$bits")
 }
 
 # Warm the page cache so the first timed run is not penalised.
@@ -207,7 +257,7 @@ for s in $schemes; do
         # shellcheck disable=SC2016  # expanded by eval inside measure
         measure "compress $s" "$t" 'rm -f "$out" "$report"' -- \
             "$modelseal" compress "$model" -o "$out" --quantize "$s" --threads "$t" \
-            --report "$report" || rows+=("compress $s (failed)|$t|-|-|-|-|-|-|-")
+            --report "$report" || rows+=("compress $s (failed)|$t|-|-|-|-|-|-|-|-")
         rm -f "$out" "$report"
     done
 done
@@ -224,9 +274,9 @@ if [ "$do_pack" = 1 ]; then
         bundle_bytes=$(stat -c %s "$bundle")
         echo "verify"
         measure "verify (q8_0 bundle)" 1 ':' -- "$modelseal" verify "$bundle" --trust "$key.pub" ||
-            rows+=("verify (failed)|1|-|-|-|-|-|-|-")
+            rows+=("verify (failed)|1|-|-|-|-|-|-|-|-")
     else
-        rows+=("pack q8_0 (failed)|$ncpu|-|-|-|-|-|-|-")
+        rows+=("pack q8_0 (failed)|$ncpu|-|-|-|-|-|-|-|-")
         do_pack=0
     fi
 fi
@@ -240,12 +290,14 @@ if [ "$quant_speed" = 1 ]; then
         qs_all="$dir/quant_speed.txt"
         : >"$qs_all"
         for ((i = 0; i < runs; i++)); do
-            "$qspeed" "$dim" "$dim" | awk 'NR > 2 { print $1, $2, $3 }' >>"$qs_all"
+            "$qspeed" "$dim" "$dim" | awk 'NR > 2 { print $1, $2, $3, $4, $5 }' >>"$qs_all"
         done
         qs_out=$(for s in $schemes; do
             q=$(awk -v s="$s" '$1 == s { print $2 }' "$qs_all" | maxof)
             d=$(awk -v s="$s" '$1 == s { print $3 }' "$qs_all" | maxof)
-            printf '%s|%s|%s\n' "$s" "$q" "$d"
+            qc=$(awk -v s="$s" '$1 == s { print $4 }' "$qs_all" | maxof)
+            dc=$(awk -v s="$s" '$1 == s { print $5 }' "$qs_all" | maxof)
+            printf '%s|%s|%s|%s|%s\n' "$s" "$q" "$d" "$qc" "$dc"
         done)
         rm -f "$qs_all"
     fi
@@ -261,31 +313,36 @@ echo
 echo "M w/s = million weights / wall second; /thr = that divided by the threads;"
 echo "M w/CPU-s = million weights / CPU (user + system) second, steadier on a busy machine;"
 echo "RSS = peak resident set (includes the mapped input); anon = peak RssAnon (heap only);"
-echo "load = 1-minute load average when the command started."
+echo "load = 1-minute load average when the command started; other = largest share of"
+echo "the machine's CPU that other processes used during a run (%)."
 echo
-hdr='| %-22s | %3s | %7s | %7s | %7s | %7s | %9s | %8s | %8s | %5s | %7s | %6s |\n'
+hdr='| %-22s | %3s | %7s | %7s | %7s | %7s | %9s | %8s | %8s | %5s | %5s | %7s | %6s |\n'
 # shellcheck disable=SC2059
 printf "$hdr" "command" "thr" "wall s" "CPU s" "M w/s" "/thr" "M w/CPU-s" "RSS MiB" "anon MiB" \
-    "load" "SQNR dB" "bits/w"
+    "load" "other" "SQNR dB" "bits/w"
 # shellcheck disable=SC2059
 printf "$hdr" "$(printf -- '-%.0s' {1..22})" "---" "-------" "-------" "-------" "-------" \
-    "---------" "--------" "--------" "-----" "-------" "------" | tr ' ' '-' | sed 's/^-/|/; s/-$/|/'
+    "---------" "--------" "--------" "-----" "-----" "-------" "------" | tr ' ' '-' |
+    sed 's/^-/|/; s/-$/|/'
 for r in "${rows[@]}"; do
-    IFS='|' read -r l t w c rss anon ld sq b <<<"$r"
+    IFS='|' read -r l t w c rss anon ld ot sq b <<<"$r"
     mws=-; mwt=-; mwc=-
     [ "$w" != - ] && read -r mws mwt mwc < <(awk -v n="$weights" -v w="$w" -v c="$c" -v t="$t" 'BEGIN {
         printf "%.1f %.1f %.1f\n", n / 1e6 / w, n / 1e6 / w / t, n / 1e6 / c }')
     # shellcheck disable=SC2059
-    printf "$hdr" "$l" "$t" "$w" "$c" "$mws" "$mwt" "$mwc" "$rss" "$anon" "$ld" "$sq" "$b"
+    printf "$hdr" "$l" "$t" "$w" "$c" "$mws" "$mwt" "$mwc" "$rss" "$anon" "$ld" "$ot" "$sq" "$b"
 done
 if [ -n "$qs_out" ]; then
     echo
     echo "quantizer alone (quant_speed $dim $dim: one thread, quantize and dequantize only;"
-    echo "wall-clock rates, best of $runs runs, since other jobs only ever slow it down)"
+    echo "per wall second and per CPU second of the thread, best of $runs runs, since"
+    echo "other jobs only ever slow it down)"
     echo
-    printf '| %-6s | %14s | %14s |\n' "scheme" "quant M w/s" "dequant M w/s"
-    printf '|%s|%s|%s|\n' "--------" "----------------" "----------------"
-    while IFS='|' read -r s q d; do
-        printf '| %-6s | %14s | %14s |\n' "$s" "$q" "$d"
+    printf '| %-6s | %14s | %14s | %14s | %14s |\n' "scheme" "quant M w/s" "dequant M w/s" \
+        "quant M w/CPU-s" "deq M w/CPU-s"
+    printf '|%s|%s|%s|%s|%s|\n' "--------" "----------------" "----------------" \
+        "----------------" "----------------"
+    while IFS='|' read -r s q d qc dc; do
+        printf '| %-6s | %14s | %14s | %14s | %14s |\n' "$s" "$q" "$d" "$qc" "$dc"
     done <<<"$qs_out"
 fi

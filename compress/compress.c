@@ -1,20 +1,27 @@
 /*
  * The compression pipeline: for each tensor, in the output file's order,
- * convert to float, prune, quantize, dequantize again to measure fidelity
- * and probe outputs, and stream the stored bytes to the output file.
+ * read the rows as floats (in place from the input mapping for F32,
+ * converted a few rows at a time otherwise), prune, quantize, dequantize
+ * again to measure fidelity and probe outputs, and hand the stored bytes
+ * to a writer thread, which appends them to the output file while the
+ * next tensor is computed.
  *
  * Rows are split over threads; every per-row result (stored bytes, fidelity
  * sums, probe columns) is independent of the split, and row sums are merged
  * in row order, so output and report are identical for any thread count.
- * Memory: the float copy of the tensor, a pruned copy when pruning, and its
- * stored bytes; nothing else scales with the model.
+ * Memory: the stored bytes of two tensors (the one computed, the one being
+ * written), and with pruning the tensor's float copy and pruned copy;
+ * nothing else scales with the model.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "compress/compress.h"
@@ -163,57 +170,132 @@ static ms_scheme settle_scheme(ms_scheme want, size_t cols, char *why, size_t wh
 
 typedef struct job {
     const tensor_record *rec;
-    const void *src;       /* source bytes */
-    float *w;              /* float copy (original values) */
-    const float *p;        /* pruned values (== w when not pruning) */
+    const uint8_t *src;    /* source bytes (the tensor in the input mapping) */
+    int direct;            /* src rows are floats usable in place (aligned F32, little-endian) */
+    float *w;              /* float copy of the original values (pruning), or NULL: rows from src */
+    const float *p;        /* pruned values, or NULL: quantize the original values */
     uint8_t *stored;       /* output bytes */
     size_t rows, cols, row_bytes;
     ms_fidelity_acc *row_acc;
-    const float *x;        /* probe inputs, or NULL */
+    const double *xd;      /* probe inputs (ms_probe_transpose), or NULL */
     size_t k;
     float *y_orig, *y_comp;
-    int phase;             /* 0: convert, 1: quantize and measure */
+    int phase;             /* 0: convert into w, 1: quantize and measure */
     size_t begin, end;
-    int bad;               /* non-finite value found (phase 0) */
+    int bad;               /* 1: non-finite value found, 2: out of memory */
     size_t bad_index;
+    int bad_nan;
 } job;
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define HOST_LE 1
+#else
+#define HOST_LE 0
+#endif
+
+/* Index of the first non-finite value of row, or n. */
+static size_t first_non_finite(const float *row, size_t n)
+{
+    /* An exponent of all ones plus one carries into the sign bit: integer
+     * and, add and or, which vectorize on any SIMD unit; the position is
+     * searched only when there is one. */
+    uint32_t m = 0;
+    for (size_t c = 0; c < n; c++) {
+        uint32_t u;
+        memcpy(&u, &row[c], 4);
+        m |= (u & 0x7f800000u) + 0x00800000u;
+    }
+    if (!(m & 0x80000000u))
+        return n;
+    size_t c = 0;
+    while (isfinite(row[c]))
+        c++;
+    return c;
+}
 
 static void *run_job(void *arg)
 {
     job *j = arg;
     size_t esize = ms_dtype_size(j->rec->dtype);
+    size_t cols = j->cols;
     if (j->phase == 0) {
         for (size_t r = j->begin; r < j->end; r++) {
-            float *row = j->w + r * j->cols;
-            ms_to_f32(j->rec->dtype, (const uint8_t *)j->src + r * j->cols * esize, j->cols, row);
-            if (j->bad)
-                continue;
-            for (size_t c = 0; c < j->cols; c++)
-                if (!isfinite(row[c])) {
-                    j->bad = 1;
-                    j->bad_index = r * j->cols + c;
-                    break;
-                }
+            float *row = j->w + r * cols;
+            ms_to_f32(j->rec->dtype, j->src + r * cols * esize, cols, row);
+            size_t c;
+            if (!j->bad && (c = first_non_finite(row, cols)) < cols) {
+                j->bad = 1;
+                j->bad_index = r * cols + c;
+                j->bad_nan = isnan(row[c]);
+            }
         }
         return NULL;
     }
-    float *deq = malloc(j->cols * sizeof *deq);
-    if (deq == NULL) {
+    /*
+     * Phase 1, MS_PROBE_BLOCK_ROWS rows at a time: each row is converted
+     * (unless it can be read in place), quantized, dequantized and measured
+     * (which also checks it); then the block's probe outputs.  Every result belongs to
+     * one row, so how the rows are split changes nothing.
+     */
+    enum { B = MS_PROBE_BLOCK_ROWS };
+    ms_scheme scheme = j->rec->scheme;
+    int convert = j->w == NULL && !j->direct;
+    int needs_finite = ms_scheme_needs_finite(scheme);
+    float *deq = malloc(B * cols * sizeof *deq);
+    float *conv = convert ? malloc(B * cols * sizeof *conv) : NULL;
+    if (deq == NULL || (convert && conv == NULL)) {
+        free(deq);
+        free(conv);
         j->bad = 2;
         return NULL;
     }
-    for (size_t r = j->begin; r < j->end; r++) {
-        const float *prow = j->p + r * j->cols;
-        uint8_t *dst = j->stored + r * j->row_bytes;
-        ms_stored_quantize_row(j->rec->scheme, prow, j->cols, dst);
-        ms_stored_dequantize_row(j->rec->scheme, dst, j->cols, deq);
-        ms_fidelity_acc_init(&j->row_acc[r]);
-        ms_fidelity_acc_add(&j->row_acc[r], j->w + r * j->cols, deq, j->cols);
-        if (j->x != NULL)
-            ms_probe_row_pair(j->x, j->k, j->cols, j->w + r * j->cols, deq, j->rows, r,
-                              j->y_orig, j->y_comp);
+    for (size_t r0 = j->begin; r0 < j->end; r0 += B) {
+        size_t nr = j->end - r0 < B ? j->end - r0 : B;
+        const float *orig[B], *dq[B];
+        for (size_t q = 0; q < nr; q++) {
+            size_t r = r0 + q;
+            const float *o;
+            if (j->w != NULL) {
+                o = j->w + r * cols;
+            } else if (j->direct) {
+                o = (const float *)(const void *)(j->src + r * cols * 4);
+            } else {
+                ms_to_f32(j->rec->dtype, j->src + r * cols * esize, cols, conv + q * cols);
+                o = conv + q * cols;
+            }
+            uint8_t *dst = j->stored + r * j->row_bytes;
+            ms_stored_quantize_row(scheme, j->p != NULL ? j->p + r * cols : o, cols, dst);
+            float *d = deq + q * cols;
+            ms_stored_dequantize_row(scheme, dst, cols, d);
+            ms_fidelity_acc_init(&j->row_acc[r]);
+            ms_fidelity_acc_add(&j->row_acc[r], o, d, cols);
+            /*
+             * Rows not seen by phase 0 are checked here.  The quantizers are
+             * defined for any input, and the sum of squares of a row of
+             * floats is finite exactly when every value is (a float squared
+             * is below 2^256), so the fidelity pass doubles as the check and
+             * a row with a bad value is thrown away with the tensor.
+             */
+            if (j->w == NULL && !isfinite(j->row_acc[r].sum_x2)) {
+                size_t c = first_non_finite(o, cols);
+                if (!j->bad) {
+                    j->bad = 1;
+                    j->bad_index = r * cols + c;
+                    j->bad_nan = isnan(o[c]);
+                }
+                if (needs_finite)
+                    goto done; /* later rows cannot hold an earlier index */
+            }
+            orig[q] = o;
+            dq[q] = d;
+        }
+        if (j->xd != NULL)
+            ms_probe_rows_pair(j->xd, j->k, cols, nr, orig, dq, j->rows, r0, j->y_orig,
+                               j->y_comp);
     }
+done:
     free(deq);
+    free(conv);
     return NULL;
 }
 
@@ -253,9 +335,11 @@ static int run_rows(job *proto, int threads)
     for (int t = 0; t < nt; t++) {
         if (jobs[t].bad == 2)
             status = -1;
+        /* the first thread with one has the lowest index */
         if (jobs[t].bad == 1 && !proto->bad) {
             proto->bad = 1;
             proto->bad_index = jobs[t].bad_index;
+            proto->bad_nan = jobs[t].bad_nan;
         }
     }
     free(jobs);
@@ -364,50 +448,228 @@ static const char *record_meta_json(const ms_compress_report *r, size_t first, s
     return s;
 }
 
-/* Process one tensor and append its stored bytes (and int8 scales) to w. */
-static ms_status process(ms_compress_report *r, tensor_record *t, const ms_safetensors *in,
-                         ms_st_writer *w, ms_error *err)
+/*
+ * The output side.  A writer thread appends each tensor's stored bytes to
+ * the file while the next tensor is computed; at most one tensor waits for
+ * it (ms_compress_tensors alternates between two output buffers), so memory
+ * stays at two stored tensors.  Without the thread (it could not start),
+ * the bytes are written on the spot.
+ */
+typedef struct out_queue {
+    ms_st_writer *w;
+    const ms_safetensors *in;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    pthread_t tid;
+    int started;
+    int pending;                 /* a write is queued or running */
+    int quit;
+    const void *data;
+    size_t len;
+    const ms_tensor_info *drop;  /* input pages to drop once written, or NULL */
+    ms_status st;                /* the first failure */
+    ms_error err;
+} out_queue;
+
+static void out_write(out_queue *q, const void *data, size_t len, const ms_tensor_info *drop)
 {
-    const ms_tensor_info *ti = ms_safetensors_find(in, t->name);
-    const void *src = ms_safetensors_data(in, ti);
+    if (q->st == MS_OK)
+        q->st = ms_st_writer_put(q->w, data, len, &q->err);
+    if (drop != NULL)
+        ms_safetensors_drop(q->in, drop);
+}
+
+static void *out_thread(void *arg)
+{
+    out_queue *q = arg;
+    pthread_mutex_lock(&q->mu);
+    for (;;) {
+        while (!q->pending && !q->quit)
+            pthread_cond_wait(&q->cv, &q->mu);
+        if (!q->pending)
+            break;
+        const void *data = q->data;
+        size_t len = q->len;
+        const ms_tensor_info *drop = q->drop;
+        pthread_mutex_unlock(&q->mu);
+        out_write(q, data, len, drop);
+        pthread_mutex_lock(&q->mu);
+        q->pending = 0;
+        pthread_cond_broadcast(&q->cv);
+    }
+    pthread_mutex_unlock(&q->mu);
+    return NULL;
+}
+
+static void out_start(out_queue *q, ms_st_writer *w, const ms_safetensors *in)
+{
+    memset(q, 0, sizeof *q);
+    q->w = w;
+    q->in = in;
+    q->st = MS_OK;
+    if (pthread_mutex_init(&q->mu, NULL) != 0)
+        return;
+    if (pthread_cond_init(&q->cv, NULL) != 0) {
+        pthread_mutex_destroy(&q->mu);
+        return;
+    }
+    if (pthread_create(&q->tid, NULL, out_thread, q) == 0) {
+        q->started = 1;
+    } else {
+        pthread_cond_destroy(&q->cv);
+        pthread_mutex_destroy(&q->mu);
+    }
+}
+
+/* Wait until nothing is being written; the status of every write so far. */
+static ms_status out_wait(out_queue *q, ms_error *err)
+{
+    if (q->started) {
+        pthread_mutex_lock(&q->mu);
+        while (q->pending)
+            pthread_cond_wait(&q->cv, &q->mu);
+        pthread_mutex_unlock(&q->mu);
+    }
+    if (q->st != MS_OK && err != NULL)
+        *err = q->err;
+    return q->st;
+}
+
+/* Queue data (which must stay valid until the next out_wait or out_put). */
+static ms_status out_put(out_queue *q, const void *data, size_t len,
+                         const ms_tensor_info *drop, ms_error *err)
+{
+    ms_status st = out_wait(q, err);
+    if (st != MS_OK)
+        return st;
+    if (!q->started) {
+        out_write(q, data, len, drop);
+        return out_wait(q, err);
+    }
+    pthread_mutex_lock(&q->mu);
+    q->data = data;
+    q->len = len;
+    q->drop = drop;
+    q->pending = 1;
+    pthread_cond_broadcast(&q->cv);
+    pthread_mutex_unlock(&q->mu);
+    return MS_OK;
+}
+
+static void out_stop(out_queue *q)
+{
+    if (!q->started)
+        return;
+    pthread_mutex_lock(&q->mu);
+    q->quit = 1;
+    pthread_cond_broadcast(&q->cv);
+    pthread_mutex_unlock(&q->mu);
+    pthread_join(q->tid, NULL);
+    pthread_cond_destroy(&q->cv);
+    pthread_mutex_destroy(&q->mu);
+    q->started = 0;
+}
+
+/* Buffers reused from tensor to tensor of one file. */
+typedef struct pipeline {
+    out_queue out;
+    uint8_t *buf[2];       /* stored bytes, alternately */
+    size_t cap;            /* bytes of each buffer: the largest stored tensor */
+    int next;              /* buffer for the next tensor */
+    ms_fidelity_acc *accs; /* per-row sums */
+    size_t accs_cap;
+    double *xd;            /* transposed probe inputs */
+    size_t xd_cap;
+} pipeline;
+
+/* Stored bytes of a tensor processed here (not copied through). */
+static size_t stored_bytes(const tensor_record *t, size_t *rows_out, size_t *cols_out,
+                           size_t *row_bytes_out)
+{
     uint64_t count = 1;
     for (size_t d = 0; d < t->ndim; d++)
         count *= t->shape[d];
     size_t cols = t->ndim ? (size_t)t->shape[t->ndim - 1] : 1;
     size_t rows = cols ? (size_t)(count / cols) : 0;
+    size_t row_bytes = t->scheme == MS_SCHEME_NONE ? cols * ms_dtype_size(t->dtype)
+                                                   : ms_stored_row_bytes(t->scheme, cols);
+    if (rows_out != NULL) {
+        *rows_out = rows;
+        *cols_out = cols;
+        *row_bytes_out = row_bytes;
+    }
+    return rows * row_bytes;
+}
+
+/* Grow *p to n elements of size sz (contents not kept).  0 or -1. */
+static int reserve(void **p, size_t *cap, size_t n, size_t sz)
+{
+    if (n <= *cap && *p != NULL)
+        return 0;
+    free(*p);
+    *p = malloc((n ? n : 1) * sz);
+    *cap = *p != NULL ? n : 0;
+    return *p != NULL ? 0 : -1;
+}
+
+/* Start reading a tensor's pages ahead of use (the input mapping). */
+static void prefetch(const ms_safetensors *in, const tensor_record *t)
+{
+    const ms_tensor_info *ti = ms_safetensors_find(in, t->name);
+    const uint8_t *p = ti != NULL ? ms_safetensors_data(in, ti) : NULL;
+    if (p == NULL || ti->end <= ti->begin)
+        return;
+    long page = sysconf(_SC_PAGESIZE);
+    uintptr_t lo = (uintptr_t)p & ~((uintptr_t)page - 1);
+    uintptr_t hi = (uintptr_t)p + (size_t)(ti->end - ti->begin);
+    (void)madvise((void *)lo, hi - lo, MADV_WILLNEED);
+}
+
+/* Process one tensor and queue its stored bytes (and int8 scales) for the output. */
+static ms_status process(ms_compress_report *r, tensor_record *t, const ms_safetensors *in,
+                         pipeline *pl, ms_error *err)
+{
+    const ms_tensor_info *ti = ms_safetensors_find(in, t->name);
+    const uint8_t *src = ms_safetensors_data(in, ti);
+    uint64_t count = 1;
+    for (size_t d = 0; d < t->ndim; d++)
+        count *= t->shape[d];
     if (t->scheme == MS_SCHEME_NONE && t->prune.kind == MS_PRUNE_NONE) {
         ms_fidelity_acc_init(&t->acc);
         t->acc.count = count;
-        ms_status put = ms_st_writer_put(w, src, (size_t)(ti->end - ti->begin), err);
-        ms_safetensors_drop(in, ti);
-        return put;
+        return out_put(&pl->out, src, (size_t)(ti->end - ti->begin), ti, err);
     }
+    size_t rows, cols, row_bytes;
+    size_t nbytes = stored_bytes(t, &rows, &cols, &row_bytes);
     ms_status st = MS_OK;
-    size_t row_bytes = t->scheme == MS_SCHEME_NONE ? cols * ms_dtype_size(t->dtype)
-                                                   : ms_stored_row_bytes(t->scheme, cols);
-    float *wf = malloc((count ? count : 1) * sizeof *wf);
-    float *pruned = NULL;
-    uint8_t *stored = malloc(rows * row_bytes + 1);
-    ms_fidelity_acc *accs = calloc(rows ? rows : 1, sizeof *accs);
-    float *x = NULL;
-    if (wf == NULL || stored == NULL || accs == NULL) {
-        st = ms_fail(err, MS_E_NOMEM, "tensor '%s': out of memory", t->name);
-        goto out;
-    }
-    job j = {.rec = t, .src = src, .w = wf, .p = wf, .stored = stored, .rows = rows,
-             .cols = cols, .row_bytes = row_bytes, .row_acc = accs, .k = r->probe_rows};
-    j.phase = 0;
-    if (run_rows(&j, r->threads) != 0) {
-        st = ms_fail(err, MS_E_NOMEM, "tensor '%s': out of memory", t->name);
-        goto out;
-    }
-    if (j.bad && ms_scheme_needs_finite(t->scheme)) {
-        st = ms_fail(err, MS_E_UNSUPPORTED, "%s: tensor '%s': value %zu is %s; %s needs finite "
-                     "values", t->file, t->name, j.bad_index,
-                     isnan(wf[j.bad_index]) ? "NaN" : "infinite", ms_scheme_name(t->scheme));
-        goto out;
-    }
-    if (t->prune.kind != MS_PRUNE_NONE) {
+    float *wf = NULL, *pruned = NULL, *x = NULL;
+    /* The buffer the writer is not using (it writes at most one). */
+    uint8_t *stored = pl->buf[pl->next];
+    if (stored == NULL && (stored = pl->buf[pl->next] = malloc(pl->cap ? pl->cap : 1)) == NULL)
+        return ms_fail(err, MS_E_NOMEM, "tensor '%s': out of memory", t->name);
+    if (reserve((void **)&pl->accs, &pl->accs_cap, rows, sizeof *pl->accs) != 0)
+        return ms_fail(err, MS_E_NOMEM, "tensor '%s': out of memory", t->name);
+    ms_fidelity_acc *accs = pl->accs;
+    int pruning = t->prune.kind != MS_PRUNE_NONE;
+    job j = {.rec = t, .src = src, .stored = stored, .rows = rows, .cols = cols,
+             .row_bytes = row_bytes, .row_acc = accs, .k = r->probe_rows};
+    /* F32 rows are read in place when the host and the alignment allow. */
+    j.direct = HOST_LE && t->dtype == MS_DTYPE_F32 &&
+               (uintptr_t)src % _Alignof(float) == 0;
+    if (pruning) {
+        /* Pruning needs the whole tensor first: a float copy, checked. */
+        if ((wf = malloc((count ? count : 1) * sizeof *wf)) == NULL) {
+            st = ms_fail(err, MS_E_NOMEM, "tensor '%s': out of memory", t->name);
+            goto out;
+        }
+        j.w = wf;
+        j.phase = 0;
+        if (run_rows(&j, r->threads) != 0) {
+            st = ms_fail(err, MS_E_NOMEM, "tensor '%s': out of memory", t->name);
+            goto out;
+        }
+        if (j.bad && ms_scheme_needs_finite(t->scheme))
+            goto bad_value;
         pruned = malloc((count ? count : 1) * sizeof *pruned);
         if (pruned == NULL) {
             st = ms_fail(err, MS_E_NOMEM, "tensor '%s': out of memory", t->name);
@@ -428,12 +690,15 @@ static ms_status process(ms_compress_report *r, tensor_record *t, const ms_safet
         t->out = rows;
         t->y_orig = calloc(r->probe_rows * rows, sizeof(float));
         t->y_comp = calloc(r->probe_rows * rows, sizeof(float));
+        size_t lanes = ms_probe_lanes(r->probe_rows);
         if (x == NULL || t->y_orig == NULL || t->y_comp == NULL ||
-            ms_probe_inputs(r->seed, t->name, r->probe_rows, cols, x) != 0) {
+            ms_probe_inputs(r->seed, t->name, r->probe_rows, cols, x) != 0 ||
+            reserve((void **)&pl->xd, &pl->xd_cap, lanes * cols, sizeof *pl->xd) != 0) {
             st = ms_fail(err, MS_E_NOMEM, "tensor '%s': out of memory", t->name);
             goto out;
         }
-        j.x = x;
+        ms_probe_transpose(x, r->probe_rows, cols, pl->xd);
+        j.xd = pl->xd;
         j.y_orig = t->y_orig;
         j.y_comp = t->y_comp;
     }
@@ -456,19 +721,26 @@ static ms_status process(ms_compress_report *r, tensor_record *t, const ms_safet
             st = ms_fail(err, MS_E_NOMEM, "tensor '%s': out of memory", t->name);
             goto out;
         }
+        if (j.bad && ms_scheme_needs_finite(t->scheme))
+            goto bad_value;
         ms_fidelity_acc_init(&t->acc);
         for (size_t rr = 0; rr < rows; rr++)
             ms_fidelity_acc_merge(&t->acc, &accs[rr]);
     }
     if (t->probed)
         t->probe_sqnr = ms_probe_sqnr(t->y_comp, t->y_orig, r->probe_rows * rows);
-    st = ms_st_writer_put(w, stored, rows * row_bytes, err);
+    /* The input is no longer needed; the output goes to the writer. */
     ms_safetensors_drop(in, ti);
+    st = out_put(&pl->out, stored, nbytes, NULL, err);
+    pl->next ^= 1;
+    goto out;
+bad_value:
+    st = ms_fail(err, MS_E_UNSUPPORTED, "%s: tensor '%s': value %zu is %s; %s needs finite "
+                 "values", t->file, t->name, j.bad_index, j.bad_nan ? "NaN" : "infinite",
+                 ms_scheme_name(t->scheme));
 out:
     free(wf);
     free(pruned);
-    free(stored);
-    free(accs);
     free(x);
     return st;
 }
@@ -484,6 +756,8 @@ ms_status ms_compress_tensors(ms_compress_report *r, const ms_safetensors *in, c
     ms_status st = ms_st_writer_new(&w, err);
     if (st != MS_OK)
         return st;
+    pipeline pl;
+    memset(&pl, 0, sizeof pl);
     size_t first = r->n;
     if ((st = plan(r, in, label, first, w, err)) != MS_OK)
         goto out;
@@ -501,12 +775,31 @@ ms_status ms_compress_tensors(ms_compress_report *r, const ms_safetensors *in, c
     free((void *)meta);
     if (st != MS_OK || (st = ms_st_writer_begin(w, out_path, err)) != MS_OK)
         goto out;
+    for (size_t i = first; i < last; i++) {
+        const tensor_record *t = &r->t[i];
+        if (t->scheme != MS_SCHEME_NONE || t->prune.kind != MS_PRUNE_NONE) {
+            size_t b = stored_bytes(t, NULL, NULL, NULL);
+            pl.cap = b > pl.cap ? b : pl.cap;
+        }
+    }
+    out_start(&pl.out, w, in);
     /* Records are in name order, the order the writer lays out the data. */
-    for (size_t i = first; i < last && st == MS_OK; i++)
-        st = process(r, &r->t[i], in, w, err);
+    for (size_t i = first; i < last && st == MS_OK; i++) {
+        if (i + 1 < last)
+            prefetch(in, &r->t[i + 1]);
+        st = process(r, &r->t[i], in, &pl, err);
+    }
+    if (st == MS_OK)
+        st = out_wait(&pl.out, err);
+    out_stop(&pl.out);
     if (st == MS_OK)
         st = ms_st_writer_commit(w, err);
 out:
+    out_stop(&pl.out);
+    free(pl.buf[0]);
+    free(pl.buf[1]);
+    free(pl.accs);
+    free(pl.xd);
     ms_st_writer_free(w);
     return st;
 }
@@ -758,6 +1051,54 @@ ms_status ms_compress_recipe_from(const ms_compress_options *o, ms_recipe **out,
     return ms_recipe_simple(s, &p, out, err);
 }
 
+/*
+ * The probe seed of `compress` (docs/compression.md, section 8): SHA-256 of
+ * "modelseal-probe-seed-v2:" followed by the input's safetensors header as
+ * stored, its 8-byte length field included.  The header names every tensor
+ * with its dtype, shape and offsets, so the same input gives the same seed,
+ * without reading the whole file a second time.
+ */
+#define SEED_PREFIX "modelseal-probe-seed-v2:"
+
+static ms_status header_seed(const char *path, const ms_safetensors *in, uint8_t seed[32],
+                             ms_error *err)
+{
+    uint64_t hlen = ms_safetensors_file_size(in) - ms_safetensors_data_size(in);
+    uint8_t *buf = malloc(hlen ? (size_t)hlen : 1);
+    if (buf == NULL)
+        return ms_fail(err, MS_E_NOMEM, "out of memory");
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        free(buf);
+        return ms_fail(err, MS_E_IO, "%s: cannot open: %s", path, strerror(errno));
+    }
+    uint64_t got = 0;
+    while (got < hlen) {
+        ssize_t n = pread(fd, buf + got, (size_t)(hlen - got), (off_t)got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            int e = n < 0 ? errno : EIO;
+            close(fd);
+            free(buf);
+            return ms_fail(err, MS_E_IO, "%s: cannot read: %s", path, strerror(e));
+        }
+        got += (uint64_t)n;
+    }
+    close(fd);
+    ms_sha256 *h = ms_sha256_new();
+    if (h == NULL) {
+        free(buf);
+        return ms_fail(err, MS_E_NOMEM, "out of memory");
+    }
+    ms_sha256_update(h, SEED_PREFIX, sizeof SEED_PREFIX - 1);
+    ms_sha256_update(h, buf, (size_t)hlen);
+    ms_sha256_final(h, seed);
+    ms_sha256_free(h);
+    free(buf);
+    return MS_OK;
+}
+
 ms_status ms_compress_file(const char *input, const char *output, const char *probes_path,
                            const ms_compress_options *opt, ms_compress_report **report,
                            ms_error *err)
@@ -775,16 +1116,10 @@ ms_status ms_compress_file(const char *input, const char *output, const char *pr
     uint8_t seed[32];
     if (opt->probe_seed != NULL) {
         memcpy(seed, opt->probe_seed, 32);
-    } else {
-        /* Deterministic: the same input gives the same probes. */
-        uint8_t dg[MS_SHA256_LEN];
-        uint64_t size;
-        if ((st = ms_sha256_file(input, dg, &size, err)) != MS_OK) {
-            ms_safetensors_close(in);
-            ms_recipe_free(recipe);
-            return st;
-        }
-        ms_sha256_buf(dg, sizeof dg, seed);
+    } else if ((st = header_seed(input, in, seed, err)) != MS_OK) {
+        ms_safetensors_close(in);
+        ms_recipe_free(recipe);
+        return st;
     }
     ms_compress_report *r = NULL;
     if ((st = ms_compress_report_new(opt, recipe, seed, &r, err)) != MS_OK) {

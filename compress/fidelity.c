@@ -1,8 +1,9 @@
 /*
  * Fidelity figures of a reconstructed tensor (compress/fidelity.h).
  *
- * Every sum is a double, accumulated in index order within one call of
- * ms_fidelity_acc_add(); chunks are combined with ms_fidelity_acc_merge() in
+ * Every sum is a double.  Within one call of ms_fidelity_acc_add() it is
+ * taken as eight interleaved partial sums, each in index order, combined in
+ * a fixed order (below); chunks are combined with ms_fidelity_acc_merge() in
  * the caller's fixed order.  Products of two floats are exact in double, so
  * the only rounding is in the additions (and in (x - x')^2).  Merging chunk
  * sums gives the single-pass result up to that rounding: callers that want
@@ -20,8 +21,10 @@
  * contract, and clang is told so below.
  */
 #include <math.h>
+#include <string.h>
 
 #include "compress/fidelity.h"
+#include "compress/simd.h"
 
 #ifdef __clang__
 #pragma STDC FP_CONTRACT OFF
@@ -38,29 +41,80 @@ void ms_fidelity_acc_init(ms_fidelity_acc *a)
     a->zeros = 0;
 }
 
+/*
+ * Eight partial sums per figure: value i goes to partial i mod 8 (two
+ * vectors of 4 doubles), so the eight chains of additions do not wait on
+ * each other.  Each partial adds in index order, and the partials are
+ * combined in a fixed order, ((p0 + p1) + (p2 + p3)) + ((p4 + p5) + (p6 +
+ * p7)), so the result depends only on x, y and n.
+ */
+#define LANES 8
+
+static double combine(const double p[LANES])
+{
+    return ((p[0] + p[1]) + (p[2] + p[3])) + ((p[4] + p[5]) + (p[6] + p[7]));
+}
+
+MS_CLONES
 void ms_fidelity_acc_add(ms_fidelity_acc *a, const float *x, const float *y, size_t n)
 {
-    double sx = a->sum_x2, sy = a->sum_y2, sxy = a->sum_xy, sd = a->sum_d2, mx = a->max_abs;
+    const ms_v4d zero = {0};
+    const ms_v4l abs_mask = {INT64_MAX, INT64_MAX, INT64_MAX, INT64_MAX};
+    ms_v4d sx[2] = {zero, zero}, sy[2] = {zero, zero}, sxy[2] = {zero, zero},
+           sd[2] = {zero, zero}, mx[2] = {zero, zero};
+    ms_v4l nz[2] = {{0}, {0}};
+    size_t i = 0;
+    for (; i + LANES <= n; i += LANES) {
+        for (int h = 0; h < 2; h++) {
+            ms_v4f xf, yf;
+            memcpy(&xf, x + i + 4 * h, sizeof xf);
+            memcpy(&yf, y + i + 4 * h, sizeof yf);
+            ms_v4d dx = __builtin_convertvector(xf, ms_v4d);
+            ms_v4d dy = __builtin_convertvector(yf, ms_v4d);
+            ms_v4d d = dx - dy;
+            ms_v4d ad = (ms_v4d)((ms_v4l)d & abs_mask);
+            sx[h] += dx * dx;
+            sy[h] += dy * dy;
+            sxy[h] += dx * dy;
+            sd[h] += d * d;
+            ms_v4l gt = ad > mx[h]; /* false for NaN: skipped */
+            mx[h] = (ms_v4d)(((ms_v4l)ad & gt) | ((ms_v4l)mx[h] & ~gt));
+            nz[h] -= dy == 0.0; /* +0 and -0; a true comparison is -1 */
+        }
+    }
+    double px[LANES], py[LANES], pxy[LANES], pd[LANES], pm[LANES];
     uint64_t zeros = 0;
-    for (size_t i = 0; i < n; i++) {
+    for (int l = 0; l < LANES; l++) {
+        px[l] = sx[l / 4][l % 4];
+        py[l] = sy[l / 4][l % 4];
+        pxy[l] = sxy[l / 4][l % 4];
+        pd[l] = sd[l / 4][l % 4];
+        pm[l] = mx[l / 4][l % 4];
+        zeros += (uint64_t)nz[l / 4][l % 4];
+    }
+    for (int l = 0; i < n; i++, l++) {
         double dx = (double)x[i];
         double dy = (double)y[i];
         double d = dx - dy;
         double ad = fabs(d);
-        sx += dx * dx;
-        sy += dy * dy;
-        sxy += dx * dy;
-        sd += d * d;
-        if (ad > mx)
-            mx = ad;
-        if (y[i] == 0.0f) /* +0 and -0 */
+        px[l] += dx * dx;
+        py[l] += dy * dy;
+        pxy[l] += dx * dy;
+        pd[l] += d * d;
+        if (ad > pm[l])
+            pm[l] = ad;
+        if (y[i] == 0.0f)
             zeros++;
     }
-    a->sum_x2 = sx;
-    a->sum_y2 = sy;
-    a->sum_xy = sxy;
-    a->sum_d2 = sd;
-    a->max_abs = mx;
+    double m = a->max_abs;
+    for (int l = 0; l < LANES; l++)
+        if (pm[l] > m)
+            m = pm[l];
+    a->sum_x2 += combine(px);
+    a->sum_y2 += combine(py);
+    a->sum_xy += combine(pxy);
+    a->sum_d2 += combine(pd);
+    a->max_abs = m;
     a->count += (uint64_t)n;
     a->zeros += zeros;
 }

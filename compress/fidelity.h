@@ -1,8 +1,9 @@
 /*
  * Fidelity of a compressed tensor against its original, and pruning.
- * All sums are taken in double precision, in index order, so results do not
- * depend on thread counts (given chunk boundaries that do not depend on them:
- * merging chunk sums rounds differently from one pass over the same values).
+ * All sums are taken in double precision in a fixed order (eight interleaved
+ * partial sums per call, fidelity.c), so results do not depend on thread
+ * counts (given chunk boundaries that do not depend on them: merging chunk
+ * sums rounds differently from one pass over the same values).
  * Inputs are finite: callers check before quantizing or pruning; with NaN or
  * infinite input the figures are unspecified (no undefined behaviour), and
  * pruning orders NaN above every magnitude.

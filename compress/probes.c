@@ -14,6 +14,7 @@ static void one_blas_thread(void)
 }
 
 #include "compress/probes.h"
+#include "compress/simd.h"
 #include "core/digest.h"
 #include "core/prng.h"
 
@@ -88,6 +89,88 @@ void ms_probe_row_pair(const float *x, size_t k, size_t in, const float *w1, con
     for (size_t j = 0; j < k; j++) {
         y1[j * out + r] = (float)a1[j];
         y2[j * out + r] = (float)a2[j];
+    }
+}
+
+size_t ms_probe_lanes(size_t k)
+{
+    return (k + 3) / 4 * 4;
+}
+
+void ms_probe_transpose(const float *x, size_t k, size_t in, double *xd)
+{
+    size_t lanes = ms_probe_lanes(k);
+    for (size_t i = 0; i < in; i++)
+        for (size_t j = 0; j < lanes; j++)
+            xd[i * lanes + j] = j < k ? (double)x[j * in + i] : 0.0;
+}
+
+/*
+ * Four weight rows against up to 4 probe rows (one vector of lanes): 8
+ * independent vector sums.  A product of two floats is exact in double, so
+ * each lane's result depends only on the order of its additions, which is
+ * the index order.
+ */
+static MS_ALWAYS_INLINE void rows4_lanes4(const double *restrict xd, size_t in,
+                                          const float *const *w1, const float *const *w2,
+                                          ms_v4d acc[8])
+{
+    const float *restrict u0 = w1[0], *restrict u1 = w1[1], *restrict u2 = w1[2],
+                          *restrict u3 = w1[3];
+    const float *restrict v0 = w2[0], *restrict v1 = w2[1], *restrict v2 = w2[2],
+                          *restrict v3 = w2[3];
+    ms_v4d a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0}, b0 = {0}, b1 = {0}, b2 = {0}, b3 = {0};
+    for (size_t i = 0; i < in; i++) {
+        ms_v4d x;
+        memcpy(&x, xd + 4 * i, sizeof x);
+        a0 += x * (double)u0[i];
+        a1 += x * (double)u1[i];
+        a2 += x * (double)u2[i];
+        a3 += x * (double)u3[i];
+        b0 += x * (double)v0[i];
+        b1 += x * (double)v1[i];
+        b2 += x * (double)v2[i];
+        b3 += x * (double)v3[i];
+    }
+    acc[0] = a0;
+    acc[1] = a1;
+    acc[2] = a2;
+    acc[3] = a3;
+    acc[4] = b0;
+    acc[5] = b1;
+    acc[6] = b2;
+    acc[7] = b3;
+}
+
+MS_CLONES_EXACT_FMA
+void ms_probe_rows_pair(const double *xd, size_t k, size_t in, size_t nr,
+                        const float *const *w1, const float *const *w2, size_t out, size_t r,
+                        float *y1, float *y2)
+{
+    size_t nc = ms_probe_lanes(k) / 4;
+    /* acc[q * nc + c]: row q, original; acc[(nr + q) * nc + c]: compressed */
+    ms_v4d acc[2 * MS_PROBE_BLOCK_ROWS * (MS_PROBE_MAX_ROWS / 4)];
+    if (nr == 4 && nc == 1) {
+        rows4_lanes4(xd, in, w1, w2, acc);
+    } else {
+        for (size_t a = 0; a < 2 * nr * nc; a++)
+            acc[a] = (ms_v4d){0};
+        for (size_t i = 0; i < in; i++) {
+            for (size_t c = 0; c < nc; c++) {
+                ms_v4d x;
+                memcpy(&x, xd + 4 * (i * nc + c), sizeof x);
+                for (size_t q = 0; q < nr; q++) {
+                    acc[q * nc + c] += x * (double)w1[q][i];
+                    acc[(nr + q) * nc + c] += x * (double)w2[q][i];
+                }
+            }
+        }
+    }
+    for (size_t q = 0; q < nr; q++) {
+        for (size_t j = 0; j < k; j++) {
+            y1[j * out + r + q] = (float)acc[q * nc + j / 4][j % 4];
+            y2[j * out + r + q] = (float)acc[(nr + q) * nc + j / 4][j % 4];
+        }
     }
 }
 

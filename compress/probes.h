@@ -45,6 +45,27 @@ void ms_probe_row_pair(const float *x, size_t k, size_t in, const float *w1, con
                        size_t out, size_t r, float *y1, float *y2);
 
 /*
+ * The probe inputs of a tensor laid out for ms_probe_rows_pair: lanes =
+ * ms_probe_lanes(k) (k rounded up to a multiple of 4), xd[i * lanes + j] =
+ * x[j * in + i] as double, 0 for j >= k.  xd holds in * lanes doubles.
+ */
+size_t ms_probe_lanes(size_t k);
+void ms_probe_transpose(const float *x, size_t k, size_t in, double *xd);
+
+/*
+ * ms_probe_row_pair for nr <= MS_PROBE_BLOCK_ROWS consecutive weight rows
+ * at output indices r .. r + nr - 1 (w1[q] and w2[q]: row r + q, original
+ * and compressed), from the transposed inputs xd.  The results are the
+ * same bit for bit: each of the 2 k nr sums still adds its products in
+ * index order, from 0.  The sums advance together, 4 probe rows to a
+ * vector, so no sum waits on another.
+ */
+#define MS_PROBE_BLOCK_ROWS 4
+void ms_probe_rows_pair(const double *xd, size_t k, size_t in, size_t nr,
+                        const float *const *w1, const float *const *w2, size_t out, size_t r,
+                        float *y1, float *y2);
+
+/*
  * y[j * ldy + r] = (x w^T)[j][r] for a block of nb rows of w, with OpenBLAS
  * on one thread (k is tiny: more threads only spin).
  */

@@ -8,7 +8,9 @@
 #pragma STDC FP_CONTRACT OFF
 #endif
 
+#include "compress/half.h"
 #include "compress/quant.h"
+#include "compress/simd.h"
 
 #include <float.h>
 #include <string.h>
@@ -25,53 +27,6 @@ static inline float u2f(uint32_t u)
     float f;
     memcpy(&f, &u, sizeof f);
     return f;
-}
-
-/*
- * f32 -> binary16, round to nearest even.  With a = |f| as bits:
- *   a >  0x7f800000  NaN: quiet NaN, sign and payload bits 22..13 kept;
- *   a >= 0x477ff000  |f| >= 65520 = 65504 + half an ulp (ties go to the even
- *                    neighbour, which is 2^16): Inf (Inf itself included);
- *   a >= 0x38800000  normal: add half an ulp minus one plus the kept lsb, so
- *                    the truncation rounds to nearest even, then rebias the
- *                    exponent (127 - 15 = 112);
- *   below 2^-14      subnormal or zero: |f| + 0.5f has an ulp of 2^-24, the
- *                    f16 subnormal step, so the hardware's rounding of that
- *                    exact-in-range addition yields the count of steps,
- *                    nearest even (1024 means the smallest normal).
- */
-static inline uint16_t f32_to_f16(float f)
-{
-    uint32_t u = f2u(f);
-    uint32_t sign = (u >> 16) & 0x8000u;
-    uint32_t a = u & 0x7fffffffu;
-    uint32_t normal = (a + 0x0fffu + ((a >> 13) & 1u) - 0x38000000u) >> 13;
-    uint32_t sub = f2u(u2f(a) + 0.5f) - 0x3f000000u;
-    uint32_t nan = 0x7e00u | ((a >> 13) & 0x3ffu);
-    /* selects as masks: gcc vectorizes those, not the ternaries */
-    uint32_t m_sub = -(uint32_t)(a < 0x38800000u);
-    uint32_t m_inf = -(uint32_t)(a >= 0x477ff000u);
-    uint32_t m_nan = -(uint32_t)(a > 0x7f800000u);
-    uint32_t r = (sub & m_sub) | (normal & ~m_sub);
-    r = (0x7c00u & m_inf) | (r & ~m_inf);
-    r = (nan & m_nan) | (r & ~m_nan);
-    return (uint16_t)(sign | r);
-}
-
-/* binary16 -> f32, exact; NaN payloads (and signalling NaNs) carried over. */
-static inline float f16_to_f32(uint16_t h)
-{
-    uint32_t sign = (uint32_t)(h & 0x8000u) << 16;
-    uint32_t e = (h >> 10) & 0x1fu;
-    uint32_t m = h & 0x3ffu;
-    uint32_t normal = ((e + 112u) << 23) | (m << 13);
-    uint32_t special = 0x7f800000u | (m << 13);
-    uint32_t sub = f2u((float)m * 0x1p-24f); /* exact: m < 2^10 */
-    uint32_t m_sub = -(uint32_t)(e == 0);
-    uint32_t m_special = -(uint32_t)(e == 31);
-    uint32_t r = (special & m_special) | (normal & ~m_special);
-    r = (sub & m_sub) | (r & ~m_sub);
-    return u2f(sign | r);
 }
 
 /* f32 -> bfloat16, round to nearest even (overflow rounds to Inf); NaN: quiet, sign and
@@ -144,6 +99,7 @@ static inline void load_le16(uint16_t *restrict h, const uint8_t *restrict b, si
         h[i] = (uint16_t)(b[2 * i] | b[2 * i + 1] << 8);
 }
 
+MS_CLONES
 void ms_quant_f16_row(const float *restrict x, size_t n, void *out)
 {
     uint8_t *restrict o = out;
@@ -160,6 +116,7 @@ void ms_quant_f16_row(const float *restrict x, size_t n, void *out)
     }
 }
 
+MS_CLONES
 void ms_quant_bf16_row(const float *restrict x, size_t n, void *out)
 {
     uint8_t *restrict o = out;
@@ -176,6 +133,7 @@ void ms_quant_bf16_row(const float *restrict x, size_t n, void *out)
     }
 }
 
+MS_CLONES
 void ms_dequant_f16_row(const void *q, size_t n, float *restrict y)
 {
     const uint8_t *restrict b = q;
@@ -229,6 +187,7 @@ static inline int8_t int8_code(float x, float scale)
     return (int8_t)t;
 }
 
+MS_CLONES
 float ms_quant_int8_row(const float *restrict x, size_t n, void *out)
 {
     int8_t *restrict q = out;
@@ -265,6 +224,7 @@ float ms_quant_int8_row(const float *restrict x, size_t n, void *out)
     return scale;
 }
 
+MS_CLONES
 void ms_dequant_int8_row(const void *q, size_t n, float scale, float *restrict y)
 {
     const int8_t *restrict c = q;

@@ -8,15 +8,18 @@
  * -ffp-contract=off (a fused multiply-add would change q4_k and q6_k).
  *
  * Speed: the K-quant scale searches are run for all sub-blocks of a
- * super-block at once, one sub-block per lane (8 lanes for q4_k, 16 for
- * q6_k).  Each lane still accumulates its sums in the reference's element
- * order, so the results are unchanged, but the loops vectorize.
+ * super-block at once, one sub-block per vector lane (8 lanes; q6_k's 16
+ * sub-blocks in two groups of 8).  Each lane still accumulates its sums in
+ * the reference's element order, so the results are unchanged, but the
+ * sums stay in vector registers (see "Lanes" below).
  */
 #ifdef __clang__
 #pragma STDC FP_CONTRACT OFF
 #endif
 
+#include "compress/half.h"
 #include "compress/quant.h"
+#include "compress/simd.h"
 
 #include <float.h>
 #include <math.h>
@@ -49,14 +52,14 @@ static inline float u2f(uint32_t u)
 
 static inline void put_f16(uint8_t *p, float f)
 {
-    uint16_t h = ms_f32_to_f16(f);
+    uint16_t h = f32_to_f16(f);
     p[0] = (uint8_t)h;
     p[1] = (uint8_t)(h >> 8);
 }
 
 static inline float get_f16(const uint8_t *p)
 {
-    return ms_f16_to_f32((uint16_t)(p[0] | p[1] << 8));
+    return f16_to_f32((uint16_t)(p[0] | p[1] << 8));
 }
 
 /*
@@ -95,6 +98,7 @@ static inline uint32_t abs_bits_max(const float *restrict x, int n)
  * d = amax / 127, id = 1/d (0 when d == 0), q = roundf(x * id): round half
  * away from zero, done as truncation plus a correction (|x * id| <= 127).
  */
+MS_CLONES
 void ms_quant_q8_0_row(const float *restrict x, size_t n, void *out)
 {
     uint8_t *restrict o = out;
@@ -125,6 +129,7 @@ void ms_quant_q8_0_row(const float *restrict x, size_t n, void *out)
     }
 }
 
+MS_CLONES
 void ms_dequant_q8_0_row(const void *q, size_t n, float *restrict y)
 {
     const uint8_t *restrict p = q;
@@ -190,6 +195,35 @@ void ms_dequant_q4_0_row(const void *q, size_t n, float *restrict y)
 
 /* ------------------------------------------------------------------ q4_k */
 
+/*
+ * Lanes (compress/simd.h).  The K-quant scale searches run all sub-blocks
+ * of a super-block at once, one sub-block per lane of a vector of 8 floats
+ * (q6_k's 16 sub-blocks in two groups of 8: gcc splits wider vectors into
+ * scalar code without AVX-512).  Every lane performs exactly the
+ * reference's scalar operations in the reference's order, so the bytes are
+ * unchanged; the vector types only keep gcc from falling back to scalar
+ * sums with lane shuffles.  Selects are bit masks (vector comparisons give
+ * -1 or 0 per lane), so no lane's choice depends on another's.
+ */
+typedef ms_v8f v8f;
+typedef ms_v8i v8i;
+#define ALWAYS_INLINE MS_ALWAYS_INLINE
+
+/* Per lane: m ? a : b, m being -1 or 0 (arguments without side effects). */
+#define SEL8(m, a, b) ((v8f)(((v8i)(a) & (m)) | ((v8i)(b) & ~(m))))
+
+/* nearest_int and then clamp_int to [lo, hi], per lane, as a float. */
+static ALWAYS_INLINE void code8(v8f *out, const v8f *f, int lo, int hi)
+{
+    v8i u = (v8i)(*f + ROUND_MAGIC);
+    v8i l = (u & 0x007fffff) - 0x00400000;
+    l &= ((v8i)*f & 0x7fffffff) <= 0x7f800000;
+    v8i mlo = l < lo, mhi = l > hi;
+    l = (l & ~mlo) | (lo & mlo);
+    l = (l & ~mhi) | (hi & mhi);
+    *out = __builtin_convertvector(l, v8f);
+}
+
 /* iscale numerator of search step is: rmin + rdelta * is + nmax, in float. */
 static inline float q4k_step_num(int is)
 {
@@ -219,108 +253,77 @@ static inline int clamp_int(int v, int lo, int hi)
  * Rounding is nearest_int itself, so even the reference's odd results for
  * arguments past 2^22 (an infinite iscale, a fitted min far off) carry over.
  */
-static void q4k_search(const float xt[32][8], const float wt[32][8], float scale_out[8],
-                       float min_out[8], uint8_t L[QK_K])
+static ALWAYS_INLINE void q4k_search(const v8f xt[32], const v8f wt[32], float scale_out[8],
+                                     float min_out[8], uint8_t L[QK_K])
 {
-    float mn[8], mx[8], sum_w[8], sum_x[8];
-    for (int j = 0; j < 8; j++) {
-        mn[j] = xt[0][j];
-        mx[j] = xt[0][j];
-        sum_w[j] = wt[0][j];
-        sum_x[j] = wt[0][j] * xt[0][j];
-    }
+    const v8f zero = {0}, one = zero + 1.0f;
+    v8f mn = xt[0], mx = xt[0], sum_w = wt[0], sum_x = wt[0] * xt[0];
     for (int i = 1; i < 32; i++) {
-        for (int j = 0; j < 8; j++) {
-            /* selects on locals, stored unconditionally: a conditional
-             * store would keep gcc from vectorizing */
-            float x = xt[i][j], w = wt[i][j], lo = mn[j], hi = mx[j];
-            lo = x < lo ? x : lo;
-            hi = x > hi ? x : hi;
-            mn[j] = lo;
-            mx[j] = hi;
-            sum_w[j] += w;
-            sum_x[j] += w * x;
-        }
+        v8f x = xt[i];
+        mn = SEL8(x < mn, x, mn);
+        mx = SEL8(x > mx, x, mx);
+        sum_w += wt[i];
+        sum_x += wt[i] * x;
     }
+    mn = SEL8(mn > 0.0f, zero, mn);
+    /* flat lanes: results discarded, a range of 1 keeps them tame */
+    v8i flat = mx == mn;
+    v8f range = mx - mn;
+    range = SEL8(flat, one, range);
     /* cur_min: the min the next step uses; best_isc/best_off: how the
      * winning codes were made (codes = nearest(best_isc * (x - best_off))) */
-    float cur_min[8], scale0[8], best_err[8], best_scale[8], best_isc[8], best_off[8];
-    int flat[8];
-    for (int j = 0; j < 8; j++) {
-        if (mn[j] > 0.0f)
-            mn[j] = 0.0f;
-        flat[j] = mx[j] == mn[j];
-        /* flat lanes: results discarded, a range of 1 keeps them tame */
-        float range = flat[j] ? 1.0f : mx[j] - mn[j];
-        best_isc[j] = 15.0f / range;
-        scale0[j] = 1.0f / best_isc[j];
-        best_off[j] = mn[j];
-        cur_min[j] = mn[j];
-        best_err[j] = 0.0f;
-        best_scale[j] = scale0[j];
-    }
+    v8f best_isc = 15.0f / range;
+    v8f scale0 = 1.0f / best_isc;
+    v8f best_off = mn, cur_min = mn, best_err = zero, best_scale = scale0;
     for (int i = 0; i < 32; i++) {
-        for (int j = 0; j < 8; j++) {
-            int l = clamp_int(nearest_int(best_isc[j] * (xt[i][j] - mn[j])), 0, 15);
-            float diff = scale0[j] * (float)l + mn[j] - xt[i][j];
-            best_err[j] += wt[i][j] * (diff * diff);
-        }
+        v8f a = best_isc * (xt[i] - mn), l;
+        code8(&l, &a, 0, 15);
+        v8f diff = scale0 * l + mn - xt[i];
+        best_err += wt[i] * (diff * diff);
     }
 
     for (int is = 0; is <= 20; is++) {
         float num = q4k_step_num(is);
-        float iscale[8], sum_l[8], sum_l2[8], sum_xl[8];
-        float la[32][8];
-        for (int j = 0; j < 8; j++) {
-            float range = flat[j] ? 1.0f : mx[j] - cur_min[j];
-            iscale[j] = num / range;
-            sum_l[j] = 0.0f;
-            sum_l2[j] = 0.0f;
-            sum_xl[j] = 0.0f;
-        }
+        v8f la[32];
+        range = mx - cur_min;
+        range = SEL8(flat, one, range);
+        v8f iscale = num / range;
+        v8f sum_l = zero, sum_l2 = zero, sum_xl = zero;
         for (int i = 0; i < 32; i++) {
-            for (int j = 0; j < 8; j++) {
-                int li = clamp_int(nearest_int(iscale[j] * (xt[i][j] - cur_min[j])), 0, 15);
-                float l = (float)li;
-                la[i][j] = l;
-                float wl = wt[i][j] * l;
-                sum_l[j] += wl;
-                sum_l2[j] += wl * l;
-                sum_xl[j] += wl * xt[i][j];
-            }
+            v8f a = iscale * (xt[i] - cur_min), l;
+            code8(&l, &a, 0, 15);
+            la[i] = l;
+            v8f wl = wt[i] * l;
+            sum_l += wl;
+            sum_l2 += wl * l;
+            sum_xl += wl * xt[i];
         }
-        float ts[8], tm[8], err[8];
-        int ok[8];
-        for (int j = 0; j < 8; j++) {
-            float D = sum_w[j] * sum_l2[j] - sum_l[j] * sum_l[j];
-            ok[j] = D > 0.0f;
-            float s = (sum_w[j] * sum_xl[j] - sum_x[j] * sum_l[j]) / D;
-            float m = (sum_l2[j] * sum_x[j] - sum_l[j] * sum_xl[j]) / D;
-            if (m > 0.0f) {
-                m = 0.0f;
-                s = sum_xl[j] / sum_l2[j];
-            }
-            ts[j] = s;
-            tm[j] = m;
-            err[j] = 0.0f;
-        }
+        v8f D = sum_w * sum_l2 - sum_l * sum_l;
+        v8i ok = D > 0.0f;
+        v8f s = (sum_w * sum_xl - sum_x * sum_l) / D;
+        v8f m = (sum_l2 * sum_x - sum_l * sum_xl) / D;
+        v8i mpos = m > 0.0f;
+        v8f s0 = sum_xl / sum_l2; /* used only where m > 0, as in the reference */
+        m = SEL8(mpos, zero, m);
+        s = SEL8(mpos, s0, s);
+        v8f err = zero;
         for (int i = 0; i < 32; i++) {
-            for (int j = 0; j < 8; j++) {
-                float diff = ts[j] * la[i][j] + tm[j] - xt[i][j];
-                err[j] += wt[i][j] * (diff * diff);
-            }
+            v8f diff = s * la[i] + m - xt[i];
+            err += wt[i] * (diff * diff);
         }
-        for (int j = 0; j < 8; j++) {
-            if (ok[j] && err[j] < best_err[j]) {
-                best_err[j] = err[j];
-                best_scale[j] = ts[j];
-                best_isc[j] = iscale[j];
-                best_off[j] = cur_min[j];
-                cur_min[j] = tm[j];
-            }
-        }
+        v8i take = ok & (err < best_err);
+        best_err = SEL8(take, err, best_err);
+        best_scale = SEL8(take, s, best_scale);
+        best_isc = SEL8(take, iscale, best_isc);
+        best_off = SEL8(take, cur_min, best_off);
+        cur_min = SEL8(take, m, cur_min);
     }
 
+    v8f lv[32];
+    for (int i = 0; i < 32; i++) {
+        v8f a = best_isc * (xt[i] - best_off);
+        code8(&lv[i], &a, 0, 15);
+    }
     for (int j = 0; j < 8; j++) {
         uint8_t *restrict lj = L + 32 * j;
         if (flat[j]) {
@@ -330,7 +333,7 @@ static void q4k_search(const float xt[32][8], const float wt[32][8], float scale
             continue;
         }
         for (int i = 0; i < 32; i++)
-            lj[i] = (uint8_t)clamp_int(nearest_int(best_isc[j] * (xt[i][j] - best_off[j])), 0, 15);
+            lj[i] = (uint8_t)lv[i][j];
         scale_out[j] = best_scale[j];
         min_out[j] = -cur_min[j];
     }
@@ -343,23 +346,20 @@ static void q4k_search(const float xt[32][8], const float wt[32][8], float scale
  * the codes recomputed against the quantized values:
  * clamp(nearest((x + dmin * m) / (d * sc)), 0, 15), except where d * sc == 0.
  */
-static void q4k_block(const float *restrict x, uint8_t *restrict y)
+static ALWAYS_INLINE void q4k_block(const float *restrict x, uint8_t *restrict y)
 {
-    float xt[32][8], wt[32][8];
-    float sum_x2[8], av_x[8];
+    v8f xt[32], wt[32];
     for (int i = 0; i < 32; i++)
         for (int j = 0; j < 8; j++)
             xt[i][j] = x[32 * j + i];
-    for (int j = 0; j < 8; j++)
-        sum_x2[j] = 0.0f;
+    v8f sum_x2 = {0};
     for (int i = 0; i < 32; i++)
-        for (int j = 0; j < 8; j++)
-            sum_x2[j] += xt[i][j] * xt[i][j];
+        sum_x2 += xt[i] * xt[i];
+    v8f av_x = {0};
     for (int j = 0; j < 8; j++)
         av_x[j] = sqrtf(sum_x2[j] / 32.0f);
     for (int i = 0; i < 32; i++)
-        for (int j = 0; j < 8; j++)
-            wt[i][j] = av_x[j] + fabsf(xt[i][j]);
+        wt[i] = av_x + (v8f)((v8i)xt[i] & 0x7fffffff); /* fabsf */
 
     float scales[8], mins[8];
     uint8_t L[QK_K];
@@ -412,6 +412,7 @@ static void q4k_block(const float *restrict x, uint8_t *restrict y)
             qs[32 * c + l] = (uint8_t)(L[64 * c + l] | L[64 * c + 32 + l] << 4);
 }
 
+MS_CLONES
 void ms_quant_q4_k_row(const float *restrict x, size_t n, void *out)
 {
     uint8_t *restrict o = out;
@@ -431,6 +432,7 @@ static inline void q4k_scale_min(const uint8_t *restrict s, int j, int *sc, int 
     }
 }
 
+MS_CLONES
 void ms_dequant_q4_k_row(const void *q, size_t n, float *restrict y)
 {
     const uint8_t *restrict p = q;
@@ -471,88 +473,69 @@ static inline float q6k_step_num(int is)
  *     taken when sum w l^2 > 0 and (sum w x l)^2 > best * sum w l^2.
  * Codes l + 32 go to L[16 j + i].
  */
-static void q6k_search(const float xt[16][16], float scale_out[16], uint8_t L[QK_K])
+static ALWAYS_INLINE void q6k_search(const v8f xt[16], float scale_out[8], uint8_t L[128])
 {
-    float amax[16], max[16];
-    for (int j = 0; j < 16; j++) {
-        amax[j] = 0.0f;
-        max[j] = 0.0f;
-    }
+    const v8f fzero = {0};
+    v8f amax = fzero, max = fzero;
     for (int i = 0; i < 16; i++) {
-        for (int j = 0; j < 16; j++) {
-            float x = xt[i][j], ax = fabsf(x), a = amax[j], m = max[j];
-            int gt = ax > a;
-            a = gt ? ax : a;
-            m = gt ? x : m;
-            amax[j] = a;
-            max[j] = m;
-        }
+        v8f x = xt[i], ax = (v8f)((v8i)x & 0x7fffffff); /* fabsf */
+        v8i gt = ax > amax;
+        amax = SEL8(gt, ax, amax);
+        max = SEL8(gt, x, max);
     }
-    int zero[16], best_is[16];
-    float iscale0[16], sumlx[16], suml2[16], scale[16], best[16];
-    for (int j = 0; j < 16; j++) {
-        zero[j] = amax[j] < 1e-15f;
-        if (zero[j])
-            max[j] = 1.0f; /* results discarded; keeps the lane's arithmetic tame */
-        iscale0[j] = -32.0f / max[j];
-        sumlx[j] = 0.0f;
-        suml2[j] = 0.0f;
-    }
-    float wt[16][16], wx[16][16];
+    v8i zero = amax < 1e-15f;
+    const v8f one = fzero + 1.0f;
+    max = SEL8(zero, one, max); /* results discarded; keeps the lane's arithmetic tame */
+    v8f iscale0 = -32.0f / max;
+    v8f wt[16], wx[16];
     for (int i = 0; i < 16; i++) {
-        for (int j = 0; j < 16; j++) {
-            float x = xt[i][j];
-            wt[i][j] = x * x;
-            wx[i][j] = wt[i][j] * x;
-        }
+        wt[i] = xt[i] * xt[i];
+        wx[i] = wt[i] * xt[i];
     }
+    v8f sumlx = fzero, suml2 = fzero;
     for (int i = 0; i < 16; i++) {
-        for (int j = 0; j < 16; j++) {
-            float l = (float)clamp_int(nearest_int(iscale0[j] * xt[i][j]), -32, 31);
-            sumlx[j] += wx[i][j] * l;
-            suml2[j] += (wt[i][j] * l) * l;
-        }
+        v8f a = iscale0 * xt[i], l;
+        code8(&l, &a, -32, 31);
+        sumlx += wx[i] * l;
+        suml2 += (wt[i] * l) * l;
     }
-    for (int j = 0; j < 16; j++) {
-        scale[j] = suml2[j] != 0.0f ? sumlx[j] / suml2[j] : 0.0f;
-        best[j] = scale[j] * sumlx[j];
-        best_is[j] = 0;
-    }
+    v8f scale = sumlx / suml2;
+    scale = SEL8(suml2 != 0.0f, scale, fzero);
+    v8f best = scale * sumlx;
+    v8f best_isc = iscale0; /* the iscale of the best step so far */
     for (int is = -9; is <= 9; is++) {
         if (is == 0)
             continue;
         float num = q6k_step_num(is);
-        float iscale[16], slx[16], sl2[16];
-        for (int j = 0; j < 16; j++) {
-            iscale[j] = num / max[j];
-            slx[j] = 0.0f;
-            sl2[j] = 0.0f;
-        }
+        v8f iscale = num / max;
+        v8f slx = fzero, sl2 = fzero;
         for (int i = 0; i < 16; i++) {
-            for (int j = 0; j < 16; j++) {
-                float l = (float)clamp_int(nearest_int(iscale[j] * xt[i][j]), -32, 31);
-                slx[j] += wx[i][j] * l;
-                sl2[j] += (wt[i][j] * l) * l;
-            }
+            v8f a = iscale * xt[i], l;
+            code8(&l, &a, -32, 31);
+            slx += wx[i] * l;
+            sl2 += (wt[i] * l) * l;
         }
-        for (int j = 0; j < 16; j++) {
-            if (sl2[j] > 0.0f && slx[j] * slx[j] > best[j] * sl2[j]) {
-                scale[j] = slx[j] / sl2[j];
-                best[j] = scale[j] * slx[j];
-                best_is[j] = is;
-            }
-        }
+        v8i take = (sl2 > 0.0f) & (slx * slx > best * sl2);
+        v8f s = slx / sl2;
+        v8f b = s * slx;
+        scale = SEL8(take, s, scale);
+        best = SEL8(take, b, best);
+        best_isc = SEL8(take, iscale, best_isc);
     }
-    for (int j = 0; j < 16; j++) {
+    v8f lv[16];
+    for (int i = 0; i < 16; i++) {
+        v8f a = best_isc * xt[i];
+        code8(&lv[i], &a, -32, 31);
+    }
+    for (int j = 0; j < 8; j++) {
         uint8_t *restrict lj = L + 16 * j;
         if (zero[j]) {
             memset(lj, 0, 16);
             scale_out[j] = 0.0f;
             continue;
         }
-        float isc = best_is[j] == 0 ? iscale0[j] : q6k_step_num(best_is[j]) / max[j];
         for (int i = 0; i < 16; i++)
-            lj[i] = (uint8_t)(32 + clamp_int(nearest_int(isc * xt[i][j]), -32, 31));
+            lj[i] = (uint8_t)(32 + (int)lv[i][j]);
         scale_out[j] = scale[j];
     }
 }
@@ -564,15 +547,18 @@ static void q6k_search(const float xt[16][16], float scale_out[16], uint8_t L[QK
  * as int8; codes recomputed as clamp(nearest(x / (d * sc)), -32, 31) + 32
  * except where d * sc == 0.  All scales below 1e-15: an all-zero block.
  */
-static void q6k_block(const float *restrict x, uint8_t *restrict y)
+static ALWAYS_INLINE void q6k_block(const float *restrict x, uint8_t *restrict y)
 {
-    float xt[16][16];
-    for (int i = 0; i < 16; i++)
-        for (int j = 0; j < 16; j++)
-            xt[i][j] = x[16 * j + i];
+    /* two groups of 8 sub-blocks, 8 lanes each */
+    v8f xt[2][16];
+    for (int h = 0; h < 2; h++)
+        for (int i = 0; i < 16; i++)
+            for (int j = 0; j < 8; j++)
+                xt[h][i][j] = x[16 * (8 * h + j) + i];
     float scales[16];
     uint8_t L[QK_K];
-    q6k_search(xt, scales, L);
+    q6k_search(xt[0], scales, L);
+    q6k_search(xt[1], scales + 8, L + 128);
 
     float max_scale = 0.0f, max_abs_scale = 0.0f;
     for (int j = 0; j < 16; j++) {
@@ -620,6 +606,7 @@ static void q6k_block(const float *restrict x, uint8_t *restrict y)
     }
 }
 
+MS_CLONES
 void ms_quant_q6_k_row(const float *restrict x, size_t n, void *out)
 {
     uint8_t *restrict o = out;
@@ -627,6 +614,7 @@ void ms_quant_q6_k_row(const float *restrict x, size_t n, void *out)
         q6k_block(x + b * QK_K, o + b * Q6_K_BYTES);
 }
 
+MS_CLONES
 void ms_dequant_q6_k_row(const void *q, size_t n, float *restrict y)
 {
     const uint8_t *restrict p = q;
@@ -637,16 +625,20 @@ void ms_dequant_q6_k_row(const void *q, size_t n, float *restrict y)
             const uint8_t *restrict ql = p + 64 * h, *restrict qh = p + 128 + 32 * h;
             float *restrict yh = y + 128 * h;
             const int8_t *restrict sh = sc + 8 * h;
-            for (int l = 0; l < 32; l++) {
-                int is = l / 16;
-                int c1 = ((ql[l] & 0x0f) | ((qh[l] >> 0) & 3) << 4) - 32;
-                int c2 = ((ql[l + 32] & 0x0f) | ((qh[l] >> 2) & 3) << 4) - 32;
-                int c3 = ((ql[l] >> 4) | ((qh[l] >> 4) & 3) << 4) - 32;
-                int c4 = ((ql[l + 32] >> 4) | ((qh[l] >> 6) & 3) << 4) - 32;
-                yh[l] = (d * (float)sh[is]) * (float)c1;
-                yh[l + 32] = (d * (float)sh[is + 2]) * (float)c2;
-                yh[l + 64] = (d * (float)sh[is + 4]) * (float)c3;
-                yh[l + 96] = (d * (float)sh[is + 6]) * (float)c4;
+            /* 16 values share a scale: halves of 16, so the loop vectorizes */
+            for (int is = 0; is < 2; is++) {
+                float s1 = d * (float)sh[is], s2 = d * (float)sh[is + 2];
+                float s3 = d * (float)sh[is + 4], s4 = d * (float)sh[is + 6];
+                for (int l = 16 * is; l < 16 * is + 16; l++) {
+                    int c1 = ((ql[l] & 0x0f) | ((qh[l] >> 0) & 3) << 4) - 32;
+                    int c2 = ((ql[l + 32] & 0x0f) | ((qh[l] >> 2) & 3) << 4) - 32;
+                    int c3 = ((ql[l] >> 4) | ((qh[l] >> 4) & 3) << 4) - 32;
+                    int c4 = ((ql[l + 32] >> 4) | ((qh[l] >> 6) & 3) << 4) - 32;
+                    yh[l] = s1 * (float)c1;
+                    yh[l + 32] = s2 * (float)c2;
+                    yh[l + 64] = s3 * (float)c3;
+                    yh[l + 96] = s4 * (float)c4;
+                }
             }
         }
     }

@@ -22,7 +22,7 @@ typedef struct ms_compress_options {
     const char *recipe_path;   /* JSON recipe instead of quantize/prune, or NULL */
     int probes;                /* compute integrity probes */
     size_t probe_rows;         /* k; 0 means MS_PROBE_DEFAULT_ROWS (4) */
-    const uint8_t *probe_seed; /* 32 bytes; NULL: SHA-256 of the input files' digests */
+    const uint8_t *probe_seed; /* 32 bytes; NULL: from the input's safetensors header (docs/compression.md section 8) */
     int threads;               /* 0: all online CPUs */
 } ms_compress_options;
 

@@ -31,9 +31,11 @@ assert meta["modelseal.probes.version"] == "1"
 k = int(meta["modelseal.probes.rows"])
 assert k == 3
 seed = bytes.fromhex(meta["modelseal.probes.seed"])
-# compress's seed: SHA-256 of the input file's SHA-256 digest.
+# compress's seed: SHA-256 of "modelseal-probe-seed-v2:" and the input's header as
+# stored (the 8-byte length field and the header bytes it counts).
 src = open("wide/model.safetensors", "rb").read()
-assert seed == hashlib.sha256(hashlib.sha256(src).digest()).digest()
+hlen = struct.unpack("<Q", src[:8])[0]
+assert seed == hashlib.sha256(b"modelseal-probe-seed-v2:" + src[:8 + hlen]).digest()
 
 def inputs(name, k, n):
     nonce = hashlib.sha256(b"modelseal-probe-v1:" + name.encode()).digest()[:12]

@@ -1,7 +1,8 @@
 /*
  * Quantizer timing, one thread: quantize (and dequantize) a Gaussian
  * ROWS x COLS matrix (default 4096 x 4096, std 0.02) with every scheme and
- * print millions of weights per second.
+ * print millions of weights per wall second and per CPU second of this
+ * thread (the steadier figure when other jobs share the machine).
  *
  * usage: quant_speed [ROWS COLS [SCHEME]]
  */
@@ -14,11 +15,22 @@
 
 #include "compress/quant.h"
 
-static double now(void)
+static double clock_s(clockid_t id)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(id, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static double now(void)
+{
+    return clock_s(CLOCK_MONOTONIC);
+}
+
+/* This thread's CPU time: steadier than the wall clock when other jobs run. */
+static double cpu_now(void)
+{
+    return clock_s(CLOCK_THREAD_CPUTIME_ID);
 }
 
 static uint64_t state = 0x853c49e6748fea9bull;
@@ -57,24 +69,27 @@ int main(int argc, char **argv)
             x[i + 1] = (float)(0.02 * r * sin(6.283185307179586 * u2));
     }
     printf("%zu x %zu Gaussian, 1 thread\n", rows, cols);
-    printf("%-6s %14s %14s\n", "scheme", "quant Mw/s", "dequant Mw/s");
+    printf("%-6s %14s %14s %14s %14s\n", "scheme", "quant Mw/s", "dequant Mw/s",
+           "quant Mw/CPU-s", "deq Mw/CPU-s");
     for (int s = 1; s < MS_SCHEME_COUNT; s++) {
         if (only != NULL && strcmp(only, ms_scheme_name((ms_scheme)s)) != 0)
             continue;
         size_t rb = ms_scheme_row_bytes((ms_scheme)s, cols);
         float scale = 0;
-        double t0 = now();
+        double t0 = now(), c0 = cpu_now();
         for (size_t r = 0; r < rows; r++)
             ms_quantize_row((ms_scheme)s, x + r * cols, cols, q + r * rb, &scale);
-        double t1 = now();
+        double t1 = now(), c1 = cpu_now();
         double sink = 0;
         for (size_t r = 0; r < rows; r++) {
             ms_dequantize_row((ms_scheme)s, q + r * rb, cols, scale, y);
             sink += y[r % cols];
         }
-        double t2 = now();
-        printf("%-6s %14.1f %14.1f%s\n", ms_scheme_name((ms_scheme)s), (double)n / (t1 - t0) / 1e6,
-               (double)n / (t2 - t1) / 1e6, sink == 12345.678 ? " " : "");
+        double t2 = now(), c2 = cpu_now();
+        printf("%-6s %14.1f %14.1f %14.1f %14.1f%s\n", ms_scheme_name((ms_scheme)s),
+               (double)n / (t1 - t0) / 1e6, (double)n / (t2 - t1) / 1e6,
+               (double)n / (c1 - c0) / 1e6, (double)n / (c2 - c1) / 1e6,
+               sink == 12345.678 ? " " : "");
     }
     free(x);
     free(y);
