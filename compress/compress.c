@@ -960,18 +960,8 @@ static char *render_json(const ms_compress_report *r, int compact)
         cJSON_Delete(o);
         return c;
     }
-    char *s = cJSON_Print(o);
+    char *s = ms_json_print_pretty(o);
     cJSON_Delete(o);
-    if (s != NULL) {
-        size_t n = strlen(s);
-        char *t = realloc(s, n + 2);
-        if (t == NULL) {
-            free(s);
-            return NULL;
-        }
-        memcpy(t + n, "\n", 2);
-        s = t;
-    }
     return s;
 }
 

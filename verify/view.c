@@ -154,6 +154,18 @@ static int lineage_array(ms_report *r, const cJSON *md, const char *key, const c
     return 1;
 }
 
+/* The members every lineage entry has; 0 (and *ok = 0) when e is not an object. */
+static int lineage_entry(ms_report *r, const cJSON *e, const char *at, int *ok)
+{
+    if (!cJSON_IsObject(e)) {
+        *ok = ms_report_check(r, "metadata", 0, "metadata: %s must be an object", at);
+        return 0;
+    }
+    *ok &= lineage_text(r, e, "name", at, 1) & lineage_text(r, e, "uri", at, 0) &
+           lineage_text(r, e, "license", at, 0) & lineage_digest(r, e, at);
+    return 1;
+}
+
 static int check_lineage(const cJSON *md, ms_report *r)
 {
     static const char *const card[] = {"intendedUse", "outOfScopeUse", "limitations"};
@@ -187,13 +199,8 @@ static int check_lineage(const cJSON *md, ms_report *r)
     cJSON_ArrayForEach(e, a)
     {
         snprintf(at, sizeof at, "baseModels[%d]", i++);
-        if (!cJSON_IsObject(e)) {
-            ok = ms_report_check(r, "metadata", 0, "metadata: %s must be an object", at);
-            continue;
-        }
-        ok &= lineage_text(r, e, "name", at, 1) & lineage_text(r, e, "uri", at, 0) &
-              lineage_text(r, e, "license", at, 0) & lineage_digest(r, e, at) &
-              lineage_enum(r, e, "relation", at, relations, 5, 0);
+        if (lineage_entry(r, e, at, &ok))
+            ok &= lineage_enum(r, e, "relation", at, relations, 5, 0);
     }
     if (!lineage_array(r, md, "datasets", &a))
         ok = 0;
@@ -201,13 +208,9 @@ static int check_lineage(const cJSON *md, ms_report *r)
     cJSON_ArrayForEach(e, a)
     {
         snprintf(at, sizeof at, "datasets[%d]", i++);
-        if (!cJSON_IsObject(e)) {
-            ok = ms_report_check(r, "metadata", 0, "metadata: %s must be an object", at);
+        if (!lineage_entry(r, e, at, &ok))
             continue;
-        }
-        ok &= lineage_text(r, e, "name", at, 1) & lineage_text(r, e, "uri", at, 0) &
-              lineage_text(r, e, "license", at, 0) & lineage_digest(r, e, at) &
-              lineage_enum(r, e, "role", at, roles, 3, 1);
+        ok &= lineage_enum(r, e, "role", at, roles, 3, 1);
         const cJSON *rc = cJSON_GetObjectItemCaseSensitive(e, "records");
         uint64_t nrec;
         if (rc != NULL && ms_json_number_u64(rc, &nrec) != 0)
