@@ -9,7 +9,7 @@ export SOURCE_DATE_EPOCH=1700000000
 export MODELSEAL_PASSPHRASE=test-passphrase # keys are encrypted by default (docs/keys.md)
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/ms-cli.XXXXXX")
-trap 'rm -rf "$WORK"' EXIT
+trap 'chmod -R u+w "$WORK" 2>/dev/null; rm -rf "$WORK"' EXIT
 cd "$WORK"
 
 fail() {
@@ -17,7 +17,7 @@ fail() {
   exit 1
 }
 
-# run EXPECTED_STATUS CMD...: run, keep stdout/stderr in $WORK/out, $WORK/err.
+# run EXPECTED_STATUS CMD...: run, keep stdout/stderr in $WORK/.out, $WORK/.err, both in .all.
 run() {
   local want=$1
   shift
@@ -25,6 +25,7 @@ run() {
   "$@" >"$WORK/.out" 2>"$WORK/.err"
   local got=$?
   set -e
+  cat "$WORK/.out" "$WORK/.err" >"$WORK/.all"
   if [ "$got" -ne "$want" ]; then
     echo "--- stdout" >&2; cat "$WORK/.out" >&2
     echo "--- stderr" >&2; cat "$WORK/.err" >&2

@@ -1,52 +1,11 @@
 # Shared helpers for the OMS tests: each runs in a fresh scratch directory
 # with the real modelseal binary ($MODELSEAL) and a copy of the vectors.
-set -euo pipefail
-
-PY=/usr/bin/python3
-M="$MODELSEAL"
+# The scratch directory, run, expect_in, expect_not_in and fail come from
+# the CLI tests' helpers; HERE is this directory.
+. "$MS_SRC/tests/cli/lib.sh"
 HERE="$MS_SRC/tests/oms"
 V="$HERE/vectors"
 K=keys/signing-key-pub.pem
-
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/ms-oms.XXXXXX")
-trap 'chmod -R u+w "$WORK" 2>/dev/null; rm -rf "$WORK"' EXIT
-cd "$WORK"
-
-fail() {
-  echo "FAIL: $*" >&2
-  exit 1
-}
-
-# run EXPECTED_STATUS CMD...: run it; stdout in .out, stderr in .err, both in .all.
-run() {
-  local want=$1
-  shift
-  set +e
-  "$@" >"$WORK/.out" 2>"$WORK/.err"
-  local got=$?
-  set -e
-  cat "$WORK/.out" "$WORK/.err" >"$WORK/.all"
-  if [ "$got" -ne "$want" ]; then
-    echo "--- stdout" >&2; cat "$WORK/.out" >&2
-    echo "--- stderr" >&2; cat "$WORK/.err" >&2
-    fail "'$*' exited $got, expected $want"
-  fi
-}
-
-# expect_in out|err|all TEXT: the output contains TEXT literally.
-expect_in() {
-  grep -qF -- "$2" "$WORK/.$1" || {
-    echo "--- $1:" >&2; cat "$WORK/.$1" >&2
-    fail "$1 does not contain: $2"
-  }
-}
-
-expect_not_in() {
-  if grep -qF -- "$2" "$WORK/.$1"; then
-    echo "--- $1:" >&2; cat "$WORK/.$1" >&2
-    fail "$1 contains: $2"
-  fi
-}
 
 # A writable copy of the vectors in $WORK/vectors.
 copy_vectors() {
