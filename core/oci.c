@@ -189,7 +189,9 @@ ms_status ms_layout_read_with(const char *path, int hash_all, const ms_blob_sink
         st = ms_fail(err, MS_E_NOMEM, "out of memory");
         goto out;
     }
-    if ((st = ms_tar_reader_open(path, &r, err)) != MS_OK)
+    int hash_file = (hash_all & MS_LAYOUT_HASH_FILE) != 0;
+    st = hash_file ? ms_tar_reader_open_hashed(path, &r, err) : ms_tar_reader_open(path, &r, err);
+    if (st != MS_OK)
         goto out;
     for (size_t index = 0;; index++) {
         ms_tar_entry e;
@@ -325,6 +327,12 @@ ms_status ms_layout_read_with(const char *path, int hash_all, const ms_blob_sink
             l->blobs[w++] = l->blobs[i];
         }
         l->blob_count = w;
+    }
+    if (hash_file) {
+        uint8_t file_digest[MS_SHA256_LEN];
+        if ((st = ms_tar_reader_file_digest(r, file_digest, &l->file_size, err)) != MS_OK)
+            goto out;
+        ms_hex_encode(file_digest, sizeof file_digest, l->file_hex);
     }
 out:
     free(wanted.hex);

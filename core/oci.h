@@ -74,6 +74,10 @@ typedef struct ms_layout {
     size_t blob_count;
     char **problems;      /* archive-level problems: odd entries, duplicates */
     size_t problem_count;
+    /* With MS_LAYOUT_HASH_FILE: the SHA-256 and size of the whole bundle
+     * file, computed in the same pass (else an empty string and 0). */
+    char file_hex[MS_SHA256_HEX_LEN + 1];
+    uint64_t file_size;
 } ms_layout;
 
 /*
@@ -98,6 +102,14 @@ typedef struct ms_blob_sink {
     void (*close)(void *state, int complete);
 } ms_blob_sink;
 
+/*
+ * ms_layout_read_with's hash_all may also carry MS_LAYOUT_HASH_FILE (with
+ * MS_LAYOUT_HASH_BLOBS, which is 1): the whole file is hashed as it is read,
+ * for callers that name the bundle file by its digest (audit).  verify does
+ * not ask for it: every blob is hashed already.
+ */
+#define MS_LAYOUT_HASH_BLOBS 1
+#define MS_LAYOUT_HASH_FILE 2
 ms_status ms_layout_read_with(const char *path, int hash_all, const ms_blob_sink *sink,
                               ms_layout **out, ms_error *err);
 /* Linear search, valid while reading (before the blobs are sorted). */

@@ -9,6 +9,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 
+#include "core/digest.h"
 #include "core/error_internal.h"
 #include "core/fsutil.h"
 #include "core/tar.h"
@@ -229,13 +230,37 @@ void ms_tar_writer_free(ms_tar_writer *w)
     free(w);
 }
 
+#define MS_TAR_READ_BLOCK (1u << 20)
+
 struct ms_tar_reader {
     struct archive *a;
     char *path;
     int fd;
+    ms_sha256 *file_hash;  /* the whole file's SHA-256 as it is read, or NULL */
+    unsigned char *buf;    /* read buffer when hashing */
+    uint64_t file_bytes;
 };
 
-ms_status ms_tar_reader_open(const char *path, ms_tar_reader **out, ms_error *err)
+/* libarchive read callback when hashing: every byte passes through here once. */
+static la_ssize_t hashed_read(struct archive *a, void *data, const void **buf)
+{
+    ms_tar_reader *r = data;
+    ssize_t n;
+    do
+        n = read(r->fd, r->buf, MS_TAR_READ_BLOCK);
+    while (n < 0 && errno == EINTR);
+    if (n < 0) {
+        archive_set_error(a, errno, "read error");
+        return -1;
+    }
+    ms_sha256_update(r->file_hash, r->buf, (size_t)n);
+    r->file_bytes += (uint64_t)n;
+    *buf = r->buf;
+    return n;
+}
+
+static ms_status reader_open(const char *path, int hash_file, ms_tar_reader **out,
+                             ms_error *err)
 {
     *out = NULL;
     ms_tar_reader *r = calloc(1, sizeof *r);
@@ -280,7 +305,20 @@ ms_status ms_tar_reader_open(const char *path, ms_tar_reader **out, ms_error *er
         return ms_fail(err, MS_E_NOMEM, "%s: out of memory", path);
     }
     archive_read_support_format_tar(r->a);
-    if (archive_read_open_fd(r->a, r->fd, 1 << 20) != ARCHIVE_OK) {
+    int rc;
+    if (hash_file) {
+        /* No skip callback: libarchive reads what it skips, and it is hashed. */
+        r->file_hash = ms_sha256_new();
+        r->buf = malloc(MS_TAR_READ_BLOCK);
+        if (r->file_hash == NULL || r->buf == NULL) {
+            ms_tar_reader_free(r);
+            return ms_fail(err, MS_E_NOMEM, "%s: out of memory", path);
+        }
+        rc = archive_read_open(r->a, r, NULL, hashed_read, NULL);
+    } else {
+        rc = archive_read_open_fd(r->a, r->fd, MS_TAR_READ_BLOCK);
+    }
+    if (rc != ARCHIVE_OK) {
         const char *msg = archive_error_string(r->a);
         ms_status st = ms_fail(err, MS_E_FORMAT, "%s: not a tar archive (%s)", path,
                                msg != NULL ? msg : "unreadable");
@@ -288,6 +326,40 @@ ms_status ms_tar_reader_open(const char *path, ms_tar_reader **out, ms_error *er
         return st;
     }
     *out = r;
+    return MS_OK;
+}
+
+ms_status ms_tar_reader_open(const char *path, ms_tar_reader **out, ms_error *err)
+{
+    return reader_open(path, 0, out, err);
+}
+
+ms_status ms_tar_reader_open_hashed(const char *path, ms_tar_reader **out, ms_error *err)
+{
+    return reader_open(path, 1, out, err);
+}
+
+ms_status ms_tar_reader_file_digest(ms_tar_reader *r, uint8_t out[MS_SHA256_LEN],
+                                    uint64_t *size, ms_error *err)
+{
+    if (r->file_hash == NULL)
+        return ms_fail(err, MS_E_USAGE, "%s: the reader was not opened for hashing", r->path);
+    /* libarchive stops at the end-of-archive blocks: hash what follows too. */
+    for (;;) {
+        ssize_t n = read(r->fd, r->buf, MS_TAR_READ_BLOCK);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return ms_fail(err, MS_E_IO, "%s: read error: %s", r->path, strerror(errno));
+        if (n == 0)
+            break;
+        ms_sha256_update(r->file_hash, r->buf, (size_t)n);
+        r->file_bytes += (uint64_t)n;
+    }
+    ms_sha256_final(r->file_hash, out);
+    ms_sha256_free(r->file_hash);
+    r->file_hash = NULL;
+    *size = r->file_bytes;
     return MS_OK;
 }
 
@@ -382,6 +454,8 @@ void ms_tar_reader_free(ms_tar_reader *r)
         archive_read_free(r->a);
     if (r->fd >= 0)
         close(r->fd);
+    ms_sha256_free(r->file_hash);
+    free(r->buf);
     free(r->path);
     free(r);
 }

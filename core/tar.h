@@ -62,6 +62,15 @@ typedef struct ms_tar_entry {
 typedef struct ms_tar_reader ms_tar_reader;
 
 ms_status ms_tar_reader_open(const char *path, ms_tar_reader **out, ms_error *err);
+/*
+ * The same, also hashing the whole file as libarchive reads it (skipped
+ * data is read, not seeked over).  After the last entry,
+ * ms_tar_reader_file_digest() hashes whatever follows the end-of-archive
+ * blocks and gives the file's SHA-256 and size: the file is read once.
+ */
+ms_status ms_tar_reader_open_hashed(const char *path, ms_tar_reader **out, ms_error *err);
+ms_status ms_tar_reader_file_digest(ms_tar_reader *r, uint8_t out[MS_SHA256_LEN],
+                                    uint64_t *size, ms_error *err);
 /* Next entry header.  *done is set to 1 at the end of the archive. */
 ms_status ms_tar_reader_next(ms_tar_reader *r, ms_tar_entry *e, int *done, ms_error *err);
 /* Read up to cap bytes of the current entry's data; *got == 0 at its end. */

@@ -141,13 +141,15 @@ ms_status ms_audit_build(const ms_view *v, const char *bundle_path, const ms_rep
     const cJSON *ann = cJSON_GetObjectItemCaseSensitive(v->manifest, "annotations");
     a->created = str_at(ann, MS_ANN_CREATED);
 
-    uint8_t dg[MS_SHA256_LEN];
-    ms_status st = ms_sha256_file(bundle_path, dg, &a->bundle_size, err);
-    if (st != MS_OK) {
+    /* Hashed while the bundle was read and checked: the file is read once. */
+    ms_status st;
+    if (v->layout == NULL || v->layout->file_hex[0] == '\0') {
         ms_audit_free(a);
-        return st;
+        return ms_fail(err, MS_E_USAGE, "%s: audit needs a view read with every blob hashed",
+                       bundle_path);
     }
-    ms_hex_encode(dg, sizeof dg, a->bundle_hex);
+    memcpy(a->bundle_hex, v->layout->file_hex, sizeof a->bundle_hex);
+    a->bundle_size = v->layout->file_size;
 
     if ((st = build_signers(a, v, r)) != MS_OK || (st = build_lineage(a, v->metadata)) != MS_OK) {
         ms_audit_free(a);
@@ -744,7 +746,8 @@ ms_status ms_audit_bundle(const ms_audit_options *opt, char **out, ms_report **r
     const char *path = opt->bundle_path;
     ms_view *v = NULL;
     int64_t at = opt->at != 0 ? opt->at : (int64_t)time(NULL);
-    ms_status st = ms_verify_view(path, opt->trust, at, NULL, report, &v, err);
+    ms_status st = ms_verify_view_read(path, MS_LAYOUT_HASH_BLOBS | MS_LAYOUT_HASH_FILE,
+                                       opt->trust, at, NULL, report, &v, err);
     if (st != MS_OK)
         return st;
     int64_t t = opt->doc_time >= 0 ? opt->doc_time : (int64_t)time(NULL);

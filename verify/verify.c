@@ -11,6 +11,14 @@ ms_status ms_verify_view(const char *path, const ms_trust *trust, int64_t at,
                          const char *state_dir, ms_report **report, ms_view **view,
                          ms_error *err)
 {
+    return ms_verify_view_read(path, MS_LAYOUT_HASH_BLOBS, trust, at, state_dir, report, view,
+                               err);
+}
+
+ms_status ms_verify_view_read(const char *path, int read_flags, const ms_trust *trust,
+                              int64_t at, const char *state_dir, ms_report **report,
+                              ms_view **view, ms_error *err)
+{
     *report = NULL;
     if (view != NULL)
         *view = NULL;
@@ -18,7 +26,7 @@ ms_status ms_verify_view(const char *path, const ms_trust *trust, int64_t at,
     if (r == NULL)
         return ms_fail(err, MS_E_NOMEM, "out of memory");
     ms_view *v = NULL;
-    ms_status st = ms_view_load(path, 1, r, &v, err);
+    ms_status st = ms_view_load(path, read_flags, r, &v, err);
     if (st != MS_OK) {
         ms_report_set_error(r, err != NULL ? err->message : ms_strerror(st));
         *report = r;

@@ -77,5 +77,9 @@ int ms_view_check_statement(const ms_view *v, const ms_dsse_envelope *env, ms_re
 ms_status ms_verify_view(const char *path, const ms_trust *trust, int64_t at,
                          const char *state_dir, ms_report **report, ms_view **view,
                          ms_error *err);
+/* The same, reading with MS_LAYOUT_* flags (MS_LAYOUT_HASH_BLOBS at least). */
+ms_status ms_verify_view_read(const char *path, int read_flags, const ms_trust *trust,
+                              int64_t at, const char *state_dir, ms_report **report,
+                              ms_view **view, ms_error *err);
 
 #endif
