@@ -11,6 +11,9 @@
 #define EXIT_CANNOT_CHECK 3
 #define EXIT_INTERNAL 4
 
+/* At most this many --trust (and --verify-parents) options. */
+#define CLI_MAX_TRUST 256
+
 /* Print "modelseal CMD: reason" and a hint to stderr; returns EXIT_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Print "modelseal CMD: message" for err; returns the exit status of err->status. */

@@ -6,8 +6,6 @@
 
 #include "cli/cli.h"
 
-#define MAX_TRUST 256
-
 static const char audit_help[] =
     "usage: modelseal audit BUNDLE [--format text|json|spdx|cyclonedx|dot]\n"
     "                       [--trust FILE ...] [--at TIME] [-o FILE]\n"
@@ -47,7 +45,7 @@ int cmd_audit(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
     };
     ms_audit_options o = {.format = MS_AUDIT_TEXT, .doc_time = -1};
-    char *trust_paths[MAX_TRUST];
+    char *trust_paths[CLI_MAX_TRUST];
     size_t ntrust = 0;
     const char *output = NULL;
     opterr = 0;
@@ -65,8 +63,8 @@ int cmd_audit(int argc, char **argv)
             break;
         }
         case 't':
-            if (ntrust == MAX_TRUST)
-                return cli_usage_error("audit", "more than %d --trust options", MAX_TRUST);
+            if (ntrust == CLI_MAX_TRUST)
+                return cli_usage_error("audit", "more than %d --trust options", CLI_MAX_TRUST);
             trust_paths[ntrust++] = optarg;
             break;
         case 'A':

@@ -5,8 +5,6 @@
 
 #include "cli/cli.h"
 
-#define MAX_TRUST 256
-
 static const char verify_help[] =
     "usage: modelseal verify BUNDLE --trust FILE [--trust FILE ...] [--at TIME]\n"
     "                        [--state DIR] [--verify-parents PATH ...] [--json]\n"
@@ -60,13 +58,13 @@ static const char unpack_help[] =
 typedef struct args {
     const char *bundle;
     const char *output;
-    char *trust[MAX_TRUST];
+    char *trust[CLI_MAX_TRUST];
     size_t ntrust;
     int json;
     int force;
     int64_t at;
     const char *state;
-    const char *parents[MAX_TRUST];
+    const char *parents[CLI_MAX_TRUST];
     size_t nparents;
 } args;
 
@@ -90,8 +88,8 @@ static int parse(const char *cmd, const char *help, int argc, char **argv, args 
         case 't':
             if (!want_trust)
                 return cli_usage_error(cmd, "unknown option '--trust'");
-            if (a->ntrust == MAX_TRUST)
-                return cli_usage_error(cmd, "more than %d --trust options", MAX_TRUST);
+            if (a->ntrust == CLI_MAX_TRUST)
+                return cli_usage_error(cmd, "more than %d --trust options", CLI_MAX_TRUST);
             a->trust[a->ntrust++] = optarg;
             break;
         case 'j': a->json = 1; break;
@@ -103,8 +101,8 @@ static int parse(const char *cmd, const char *help, int argc, char **argv, args 
         case 'P':
             if (!want_trust || want_output)
                 return cli_usage_error(cmd, "unknown option '--verify-parents'");
-            if (a->nparents == MAX_TRUST)
-                return cli_usage_error(cmd, "more than %d --verify-parents options", MAX_TRUST);
+            if (a->nparents == CLI_MAX_TRUST)
+                return cli_usage_error(cmd, "more than %d --verify-parents options", CLI_MAX_TRUST);
             a->parents[a->nparents++] = optarg;
             break;
         case 'A': {

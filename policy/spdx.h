@@ -102,6 +102,13 @@ const char *ms_spdx_from_hf(const char *hf_license, const char *license_name);
  * NULL).  Exceptions (WITH) are not classified here.
  */
 int ms_spdx_license_flags(const char *canonical_id_or_ref);
+/*
+ * The name of one flag bit as reports print it ("noncommercial",
+ * "sharealike", "copyleft", "copyleft-weak", "copyleft-network",
+ * "attribution", "use-restricted", "no-derivatives", "unknown"), or NULL for
+ * anything but a single MS_LICENSE_* bit.
+ */
+const char *ms_spdx_license_flag_name(int flag);
 /* Why: the rule of docs/licenses.md that gave the flags (a static sentence). */
 const char *ms_spdx_license_flags_reason(const char *canonical_id_or_ref);
 

@@ -461,3 +461,21 @@ const char *ms_spdx_from_hf(const char *hf_license, const char *license_name)
     int known;
     return hf_id(hf_license, &known);
 }
+
+const char *ms_spdx_license_flag_name(int flag)
+{
+    static const struct {
+        int flag;
+        const char *name;
+    } names[] = {
+        {MS_LICENSE_NONCOMMERCIAL, "noncommercial"},   {MS_LICENSE_SHAREALIKE, "sharealike"},
+        {MS_LICENSE_COPYLEFT, "copyleft"},             {MS_LICENSE_COPYLEFT_WEAK, "copyleft-weak"},
+        {MS_LICENSE_COPYLEFT_NETWORK, "copyleft-network"}, {MS_LICENSE_ATTRIBUTION, "attribution"},
+        {MS_LICENSE_USE_RESTRICTED, "use-restricted"}, {MS_LICENSE_NO_DERIVATIVES, "no-derivatives"},
+        {MS_LICENSE_UNKNOWN, "unknown"},
+    };
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (names[i].flag == flag)
+            return names[i].name;
+    return NULL;
+}

@@ -181,16 +181,13 @@ ms_status ms_audit_build(const ms_view *v, const char *bundle_path, const ms_rep
 
 /* ---- small helpers shared by the renderers ---- */
 
-static const char *const flag_names[] = {"noncommercial", "sharealike", "copyleft",
-                                         "copyleft-weak", "copyleft-network", "attribution",
-                                         "use-restricted", "no-derivatives", "unknown"};
-
+/* The MS_LICENSE_* bits set in flags, by name, lowest bit first. */
 static cJSON *flags_json(int flags)
 {
     cJSON *arr = cJSON_CreateArray();
-    for (size_t i = 0; arr != NULL && i < sizeof flag_names / sizeof flag_names[0]; i++)
-        if (flags & (1 << i))
-            cJSON_AddItemToArray(arr, cJSON_CreateString(flag_names[i]));
+    for (int bit = 1; arr != NULL && bit <= MS_LICENSE_UNKNOWN; bit <<= 1)
+        if (flags & bit)
+            cJSON_AddItemToArray(arr, cJSON_CreateString(ms_spdx_license_flag_name(bit)));
     return arr;
 }
 
@@ -198,10 +195,10 @@ static size_t flags_text(int flags, char *buf, size_t cap)
 {
     size_t n = 0;
     buf[0] = '\0';
-    for (size_t i = 0; i < sizeof flag_names / sizeof flag_names[0]; i++)
-        if (flags & (1 << i))
+    for (int bit = 1; bit <= MS_LICENSE_UNKNOWN; bit <<= 1)
+        if (flags & bit)
             n += (size_t)snprintf(buf + n, n < cap ? cap - n : 0, "%s%s", n ? ", " : "",
-                                  flag_names[i]);
+                                  ms_spdx_license_flag_name(bit));
     return n;
 }
 

@@ -299,8 +299,26 @@ static void test_flags(void)
     }
 }
 
+/* Flag names as audit reports print them; one bit at a time only. */
+static void test_flag_names(void)
+{
+    CHECK_STR(ms_spdx_license_flag_name(MS_LICENSE_NONCOMMERCIAL), "noncommercial");
+    CHECK_STR(ms_spdx_license_flag_name(MS_LICENSE_SHAREALIKE), "sharealike");
+    CHECK_STR(ms_spdx_license_flag_name(MS_LICENSE_COPYLEFT), "copyleft");
+    CHECK_STR(ms_spdx_license_flag_name(MS_LICENSE_COPYLEFT_WEAK), "copyleft-weak");
+    CHECK_STR(ms_spdx_license_flag_name(MS_LICENSE_COPYLEFT_NETWORK), "copyleft-network");
+    CHECK_STR(ms_spdx_license_flag_name(MS_LICENSE_ATTRIBUTION), "attribution");
+    CHECK_STR(ms_spdx_license_flag_name(MS_LICENSE_USE_RESTRICTED), "use-restricted");
+    CHECK_STR(ms_spdx_license_flag_name(MS_LICENSE_NO_DERIVATIVES), "no-derivatives");
+    CHECK_STR(ms_spdx_license_flag_name(MS_LICENSE_UNKNOWN), "unknown");
+    CHECK(ms_spdx_license_flag_name(0) == NULL);
+    CHECK(ms_spdx_license_flag_name(MS_LICENSE_COPYLEFT | MS_LICENSE_ATTRIBUTION) == NULL);
+    CHECK(ms_spdx_license_flag_name(0x200) == NULL);
+}
+
 int main(void)
 {
+    test_flag_names();
     test_refs();
     test_hf();
     test_flags();
