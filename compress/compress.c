@@ -746,7 +746,7 @@ out:
 }
 
 ms_status ms_compress_tensors(ms_compress_report *r, const ms_safetensors *in, const char *label,
-                              const char *out_path, ms_error *err)
+                              const char *out_path, unsigned flags, ms_error *err)
 {
     ms_st_writer *w = NULL;
     /* Compressing again would lose the record that decodes the stored tensors. */
@@ -773,6 +773,7 @@ ms_status ms_compress_tensors(ms_compress_report *r, const ms_safetensors *in, c
     }
     st = ms_st_writer_set_metadata(w, MS_META_COMPRESSION, meta, err);
     free((void *)meta);
+    ms_st_writer_set_direct(w, (flags & MS_COMPRESS_OUT_DIRECT) != 0);
     if (st != MS_OK || (st = ms_st_writer_begin(w, out_path, err)) != MS_OK)
         goto out;
     for (size_t i = first; i < last; i++) {
@@ -1126,7 +1127,8 @@ ms_status ms_compress_file(const char *input, const char *output, const char *pr
     st = ms_recipe_check_unused(recipe, err);
     const char *base = strrchr(input, '/');
     if (st == MS_OK)
-        st = ms_compress_tensors(r, in, base != NULL ? base + 1 : input, output, err);
+        st = ms_compress_tensors(r, in, base != NULL ? base + 1 : input, output,
+                                 MS_COMPRESS_OUT_DIRECT, err);
     if (st == MS_OK)
         st = ms_compress_report_finish(r, err);
     if (st == MS_OK && probes_path != NULL && opt->probes)

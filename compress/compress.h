@@ -27,12 +27,16 @@ ms_status ms_compress_recipe_from(const ms_compress_options *o, ms_recipe **out,
 ms_status ms_compress_report_new(const ms_compress_options *opt, ms_recipe *recipe,
                                  const uint8_t seed[32], ms_compress_report **out,
                                  ms_error *err);
+/* out_path is a final product, not read back soon: write it around the page cache. */
+#define MS_COMPRESS_OUT_DIRECT 1u
+
 /*
  * Compress every tensor of `in` into out_path; `label` names the file in the
  * report (its path inside the model).  Probe outputs are kept in the report.
+ * flags: MS_COMPRESS_OUT_* bits.
  */
 ms_status ms_compress_tensors(ms_compress_report *r, const ms_safetensors *in, const char *label,
-                              const char *out_path, ms_error *err);
+                              const char *out_path, unsigned flags, ms_error *err);
 /* After all files: refuse recipe rules that matched nothing; compute totals. */
 ms_status ms_compress_report_finish(ms_compress_report *r, ms_error *err);
 /* Write the probes file (safetensors, F32 outputs, generator metadata). */

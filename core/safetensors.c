@@ -669,6 +669,8 @@ typedef struct st_wentry {
 } st_wentry;
 
 #define MS_ST_FLUSH_STEP ((uint64_t)8 << 20)
+/* Staging buffer of direct output: a multiple of any direct-I/O alignment. */
+#define MS_ST_STAGE_BYTES ((size_t)4 << 20)
 
 struct ms_st_writer {
     st_wentry **ents; /* sorted by name; pointers keep insertion cheap */
@@ -681,6 +683,17 @@ struct ms_st_writer {
     char *tmp, *path;
     uint64_t written;
     uint64_t flushed; /* data bytes whose writeback has been started */
+    uint64_t head;    /* 8 + header length: bytes before the data */
+    /*
+     * Direct output (ms_st_writer_set_direct): the file is opened with
+     * O_DIRECT and written in whole aligned blocks from `stage`; the last
+     * block is padded and the file cut back to its length at commit.
+     */
+    int want_direct;
+    int direct;         /* O_DIRECT is on for fd */
+    unsigned char *stage;
+    size_t stage_len;
+    size_t align;       /* file offset and length alignment */
 };
 
 ms_status ms_st_writer_new(ms_st_writer **out, ms_error *err)
@@ -714,6 +727,7 @@ void ms_st_writer_free(ms_st_writer *w)
     }
     free(w->tmp);
     free(w->path);
+    free(w->stage);
     free(w);
 }
 
@@ -902,15 +916,78 @@ fail:
     return NULL;
 }
 
-static int write_all(int fd, const void *buf, uint64_t len)
+void ms_st_writer_set_direct(ms_st_writer *w, int on)
+{
+    if (w != NULL)
+        w->want_direct = on != 0;
+}
+
+int ms_st_writer_direct(const ms_st_writer *w)
+{
+    return w != NULL && w->direct;
+}
+
+/*
+ * Turn O_DIRECT on for the temporary file where its file system takes it.
+ * The alignment is what statx reports (Linux 6.1 and later), else the page
+ * size, which every file system that takes O_DIRECT accepts.
+ */
+static void direct_on(ms_st_writer *w)
+{
+    size_t align = 0, mem = 0;
+#ifdef STATX_DIOALIGN
+    struct statx sx;
+    if (statx(w->fd, "", AT_EMPTY_PATH, STATX_DIOALIGN, &sx) == 0 &&
+        (sx.stx_mask & STATX_DIOALIGN)) {
+        if (sx.stx_dio_offset_align == 0)
+            return; /* this file system has no direct I/O */
+        align = sx.stx_dio_offset_align;
+        mem = sx.stx_dio_mem_align;
+    }
+#endif
+    long page = sysconf(_SC_PAGESIZE);
+    size_t pg = page > 0 ? (size_t)page : 4096;
+    if (align == 0 || mem == 0)
+        align = mem = pg;
+    if (align > MS_ST_STAGE_BYTES || MS_ST_STAGE_BYTES % align != 0 || mem > pg)
+        return;
+    int fl = fcntl(w->fd, F_GETFL);
+    if (fl < 0 || posix_memalign((void **)&w->stage, pg, MS_ST_STAGE_BYTES) != 0) {
+        w->stage = NULL;
+        return;
+    }
+    if (fcntl(w->fd, F_SETFL, fl | O_DIRECT) != 0) {
+        free(w->stage);
+        w->stage = NULL;
+        return;
+    }
+    w->direct = 1;
+    w->align = align;
+    w->stage_len = 0;
+}
+
+/*
+ * Write the whole buffer.  If the file system refuses a direct write
+ * (EINVAL: alignment it did not announce, or no direct I/O after all), the
+ * rest goes through the page cache: same bytes, same offsets.
+ */
+static int out_write_all(ms_st_writer *w, const void *buf, uint64_t len)
 {
     const unsigned char *p = buf;
     while (len > 0) {
         size_t chunk = len > (1u << 30) ? (1u << 30) : (size_t)len;
-        ssize_t r = write(fd, p, chunk);
+        ssize_t r = write(w->fd, p, chunk);
         if (r < 0) {
             if (errno == EINTR)
                 continue;
+            if (errno == EINVAL && w->direct) {
+                int fl = fcntl(w->fd, F_GETFL);
+                if (fl >= 0 && fcntl(w->fd, F_SETFL, fl & ~O_DIRECT) == 0) {
+                    w->direct = 0;
+                    continue;
+                }
+                errno = EINVAL;
+            }
             return -1;
         }
         if (r == 0) {
@@ -920,6 +997,44 @@ static int write_all(int fd, const void *buf, uint64_t len)
         p += r;
         len -= (uint64_t)r;
     }
+    return 0;
+}
+
+/* Append through the stage when it is in use, else straight to the file. */
+static int out_append(ms_st_writer *w, const void *data, uint64_t len)
+{
+    if (w->stage == NULL)
+        return out_write_all(w, data, len);
+    const unsigned char *p = data;
+    while (len > 0) {
+        size_t room = MS_ST_STAGE_BYTES - w->stage_len;
+        size_t n = len < room ? (size_t)len : room;
+        memcpy(w->stage + w->stage_len, p, n);
+        w->stage_len += n;
+        p += n;
+        len -= n;
+        if (w->stage_len == MS_ST_STAGE_BYTES) {
+            if (out_write_all(w, w->stage, MS_ST_STAGE_BYTES) != 0)
+                return -1;
+            w->stage_len = 0;
+        }
+    }
+    return 0;
+}
+
+/* The stage's last, partial block: padded to the alignment, then cut off. */
+static int out_finish(ms_st_writer *w)
+{
+    if (w->stage == NULL || w->stage_len == 0)
+        return 0;
+    size_t n = w->stage_len;
+    size_t padded = w->direct ? (n + w->align - 1) / w->align * w->align : n;
+    memset(w->stage + n, 0, padded - n);
+    if (out_write_all(w, w->stage, padded) != 0)
+        return -1;
+    w->stage_len = 0;
+    if (padded != n && ftruncate(w->fd, (off_t)(w->head + w->total)) != 0)
+        return -1;
     return 0;
 }
 
@@ -953,11 +1068,17 @@ ms_status ms_st_writer_begin(ms_st_writer *w, const char *path, ms_error *err)
     memcpy(head + 8, json, jlen);
     memset(head + 8 + jlen, ' ', pad);
     free(json);
+    free(w->stage);
+    w->stage = NULL;
+    w->direct = 0;
+    w->written = w->flushed = 0;
+    w->head = 8 + hlen;
     ms_status s = ms_tempfile_beside(path, 0644, &w->fd, &w->tmp, err);
-    if (s == MS_OK && write_all(w->fd, head, 8 + hlen) != 0)
+    if (s == MS_OK && w->want_direct)
+        direct_on(w);
+    if (s == MS_OK && out_append(w, head, 8 + hlen) != 0)
         s = ms_fail(err, MS_E_IO, "%s: write failed: %s", path, strerror(errno));
     free(head);
-    w->written = 0;
     return s;
 }
 
@@ -968,9 +1089,11 @@ ms_status ms_st_writer_put(ms_st_writer *w, const void *data, size_t len, ms_err
     if (len > w->total - w->written)
         return ms_fail(err, MS_E_USAGE, "%s: more tensor bytes than declared (%llu)", w->path,
                        (unsigned long long)w->total);
-    if (len > 0 && write_all(w->fd, data, len) != 0)
+    if (len > 0 && out_append(w, data, len) != 0)
         return ms_fail(err, MS_E_IO, "%s: write failed: %s", w->path, strerror(errno));
     w->written += len;
+    if (w->direct)
+        return MS_OK; /* direct output leaves no dirty pages to write back */
     /*
      * Start writeback of what is written every MS_ST_FLUSH_STEP bytes, so
      * the fsync at commit finds little left to wait for and dirty pages do
@@ -991,8 +1114,12 @@ ms_status ms_st_writer_commit(ms_st_writer *w, ms_error *err)
     if (w->written != w->total)
         return ms_fail(err, MS_E_USAGE, "%s: %llu of %llu tensor bytes written", w->path,
                        (unsigned long long)w->written, (unsigned long long)w->total);
+    if (out_finish(w) != 0)
+        return ms_fail(err, MS_E_IO, "%s: write failed: %s", w->path, strerror(errno));
     int fd = w->fd;
     w->fd = -1;
+    free(w->stage);
+    w->stage = NULL;
     ms_status s = ms_commit_tempfile(fd, w->tmp, w->path, 1, err);
     return s;
 }

@@ -136,7 +136,7 @@ static ms_status compress_files(const ms_pack_options *o, const char *spec_recip
             return ms_fail(err, MS_E_NOMEM, "out of memory");
         snprintf(files[i].pack_path, pl, "%s/%zu.safetensors", c->dir, i);
         if ((st = ms_compress_tensors(c->report, files[i].f->st, files[i].f->relpath,
-                                      files[i].pack_path, err)) != MS_OK)
+                                      files[i].pack_path, 0, err)) != MS_OK)
             return st;
         uint8_t dg[MS_SHA256_LEN];
         if ((st = ms_sha256_file(files[i].pack_path, dg, &files[i].size, err)) != MS_OK)
