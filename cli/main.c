@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "modelseal/compress.h"
 
 static const char usage_text[] =
     "usage: modelseal COMMAND [OPTIONS] ARGS\n"
@@ -112,6 +113,8 @@ int main(int argc, char **argv)
         {"audit", cmd_audit},
         {"verify-oms", cmd_verify_oms}, {"sign-oms", cmd_sign_oms},
     };
+    /* Nothing here uses OpenBLAS's threads: stop their start-up spinning. */
+    ms_blas_single_thread();
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (strcmp(cmd, commands[i].name) == 0)
             return commands[i].fn(argc - 1, argv + 1);

@@ -25,6 +25,9 @@
 
 #include "compress/fidelity.h"
 #include "compress/simd.h"
+#ifdef MS_X86_KERNELS
+#include <immintrin.h>
+#endif
 
 #ifdef __clang__
 #pragma STDC FP_CONTRACT OFF
@@ -55,16 +58,22 @@ static double combine(const double p[LANES])
     return ((p[0] + p[1]) + (p[2] + p[3])) + ((p[4] + p[5]) + (p[6] + p[7]));
 }
 
+/* The eight partial sums of each figure, lane l holding values i = l mod 8. */
+typedef struct ms_fidelity_lanes {
+    double x2[LANES], y2[LANES], xy[LANES], d2[LANES], mx[LANES];
+    uint64_t zeros;
+} ms_fidelity_lanes;
+
+/* The eight-lane loop over the whole groups of eight: the portable form. */
 MS_CLONES
-void ms_fidelity_acc_add(ms_fidelity_acc *a, const float *x, const float *y, size_t n)
+static void lanes_portable(const float *x, const float *y, size_t groups, ms_fidelity_lanes *L)
 {
     const ms_v4d zero = {0};
     const ms_v4l abs_mask = {INT64_MAX, INT64_MAX, INT64_MAX, INT64_MAX};
     ms_v4d sx[2] = {zero, zero}, sy[2] = {zero, zero}, sxy[2] = {zero, zero},
            sd[2] = {zero, zero}, mx[2] = {zero, zero};
     ms_v4l nz[2] = {{0}, {0}};
-    size_t i = 0;
-    for (; i + LANES <= n; i += LANES) {
+    for (size_t i = 0; i < groups * LANES; i += LANES) {
         for (int h = 0; h < 2; h++) {
             ms_v4f xf, yf;
             memcpy(&xf, x + i + 4 * h, sizeof xf);
@@ -82,41 +91,96 @@ void ms_fidelity_acc_add(ms_fidelity_acc *a, const float *x, const float *y, siz
             nz[h] -= dy == 0.0; /* +0 and -0; a true comparison is -1 */
         }
     }
-    double px[LANES], py[LANES], pxy[LANES], pd[LANES], pm[LANES];
-    uint64_t zeros = 0;
+    L->zeros = 0;
     for (int l = 0; l < LANES; l++) {
-        px[l] = sx[l / 4][l % 4];
-        py[l] = sy[l / 4][l % 4];
-        pxy[l] = sxy[l / 4][l % 4];
-        pd[l] = sd[l / 4][l % 4];
-        pm[l] = mx[l / 4][l % 4];
-        zeros += (uint64_t)nz[l / 4][l % 4];
+        L->x2[l] = sx[l / 4][l % 4];
+        L->y2[l] = sy[l / 4][l % 4];
+        L->xy[l] = sxy[l / 4][l % 4];
+        L->d2[l] = sd[l / 4][l % 4];
+        L->mx[l] = mx[l / 4][l % 4];
+        L->zeros += (uint64_t)nz[l / 4][l % 4];
     }
-    for (int l = 0; i < n; i++, l++) {
+}
+
+#ifdef MS_X86_KERNELS
+/*
+ * The same loop with AVX2 intrinsics.  x^2, x'^2 and x x' are products of
+ * two floats, exact in double, so adding them with a fused multiply-add
+ * rounds exactly as the separate multiply and add do; (x - x')^2 is not
+ * exact and keeps its own multiply.  The maximum is MAXPD(|d|, m), which is
+ * "|d| > m ? |d| : m", NaN skipped, as above.
+ */
+MS_TARGET_X86 static void lanes_x86(const float *x, const float *y, size_t groups,
+                                    ms_fidelity_lanes *L)
+{
+    const __m256d abs_mask = _mm256_castsi256_pd(_mm256_set1_epi64x(INT64_MAX));
+    const __m256d zero = _mm256_setzero_pd();
+    __m256d sx[2] = {zero, zero}, sy[2] = {zero, zero}, sxy[2] = {zero, zero},
+            sd[2] = {zero, zero}, mx[2] = {zero, zero};
+    __m256i nz[2] = {_mm256_setzero_si256(), _mm256_setzero_si256()};
+    for (size_t i = 0; i < groups * LANES; i += LANES) {
+        for (int h = 0; h < 2; h++) {
+            __m256d dx = _mm256_cvtps_pd(_mm_loadu_ps(x + i + 4 * h));
+            __m256d dy = _mm256_cvtps_pd(_mm_loadu_ps(y + i + 4 * h));
+            __m256d d = _mm256_sub_pd(dx, dy);
+            sx[h] = _mm256_fmadd_pd(dx, dx, sx[h]);
+            sy[h] = _mm256_fmadd_pd(dy, dy, sy[h]);
+            sxy[h] = _mm256_fmadd_pd(dx, dy, sxy[h]);
+            sd[h] = _mm256_add_pd(sd[h], _mm256_mul_pd(d, d));
+            mx[h] = _mm256_max_pd(_mm256_and_pd(d, abs_mask), mx[h]);
+            nz[h] = _mm256_sub_epi64(nz[h],
+                                     _mm256_castpd_si256(_mm256_cmp_pd(dy, zero, _CMP_EQ_OQ)));
+        }
+    }
+    L->zeros = 0;
+    for (int h = 0; h < 2; h++) {
+        _mm256_storeu_pd(L->x2 + 4 * h, sx[h]);
+        _mm256_storeu_pd(L->y2 + 4 * h, sy[h]);
+        _mm256_storeu_pd(L->xy + 4 * h, sxy[h]);
+        _mm256_storeu_pd(L->d2 + 4 * h, sd[h]);
+        _mm256_storeu_pd(L->mx + 4 * h, mx[h]);
+        int64_t z[4];
+        _mm256_storeu_si256((__m256i *)(void *)z, nz[h]);
+        L->zeros += (uint64_t)(z[0] + z[1] + z[2] + z[3]);
+    }
+}
+#endif
+
+void ms_fidelity_acc_add(ms_fidelity_acc *a, const float *x, const float *y, size_t n)
+{
+    ms_fidelity_lanes L;
+    size_t groups = n / LANES;
+#ifdef MS_X86_KERNELS
+    if (ms_x86_kernels())
+        lanes_x86(x, y, groups, &L);
+    else
+#endif
+        lanes_portable(x, y, groups, &L);
+    for (size_t i = groups * LANES, l = 0; i < n; i++, l++) {
         double dx = (double)x[i];
         double dy = (double)y[i];
         double d = dx - dy;
         double ad = fabs(d);
-        px[l] += dx * dx;
-        py[l] += dy * dy;
-        pxy[l] += dx * dy;
-        pd[l] += d * d;
-        if (ad > pm[l])
-            pm[l] = ad;
+        L.x2[l] += dx * dx;
+        L.y2[l] += dy * dy;
+        L.xy[l] += dx * dy;
+        L.d2[l] += d * d;
+        if (ad > L.mx[l])
+            L.mx[l] = ad;
         if (y[i] == 0.0f)
-            zeros++;
+            L.zeros++;
     }
     double m = a->max_abs;
     for (int l = 0; l < LANES; l++)
-        if (pm[l] > m)
-            m = pm[l];
-    a->sum_x2 += combine(px);
-    a->sum_y2 += combine(py);
-    a->sum_xy += combine(pxy);
-    a->sum_d2 += combine(pd);
+        if (L.mx[l] > m)
+            m = L.mx[l];
+    a->sum_x2 += combine(L.x2);
+    a->sum_y2 += combine(L.y2);
+    a->sum_xy += combine(L.xy);
+    a->sum_d2 += combine(L.d2);
     a->max_abs = m;
     a->count += (uint64_t)n;
-    a->zeros += zeros;
+    a->zeros += L.zeros;
 }
 
 void ms_fidelity_acc_merge(ms_fidelity_acc *a, const ms_fidelity_acc *b)

@@ -3,18 +3,40 @@
 #include <string.h>
 
 #include <cblas.h>
+#include <dlfcn.h>
 #include <pthread.h>
+
+#include "modelseal/compress.h"
 
 /* OpenBLAS's own prototype (not in cblas.h). */
 void openblas_set_num_threads(int num_threads);
+
+static pthread_once_t blas_once = PTHREAD_ONCE_INIT;
 
 static void one_blas_thread(void)
 {
     openblas_set_num_threads(1);
 }
 
+/*
+ * OpenBLAS's worker pool is ended through blas_thread_shutdown_, which
+ * OpenBLAS exports for fork handling; looked up at run time, because a
+ * build without threads need not have it.  With one BLAS thread set first,
+ * later BLAS calls run on the caller and start no pool again.
+ */
+void ms_blas_single_thread(void)
+{
+    pthread_once(&blas_once, one_blas_thread);
+    int (*shutdown)(void) = (int (*)(void))dlsym(RTLD_DEFAULT, "blas_thread_shutdown_");
+    if (shutdown != NULL)
+        (void)shutdown();
+}
+
 #include "compress/probes.h"
 #include "compress/simd.h"
+#ifdef MS_X86_KERNELS
+#include <immintrin.h>
+#endif
 #include "core/digest.h"
 #include "core/prng.h"
 
@@ -142,12 +164,70 @@ static MS_ALWAYS_INLINE void rows4_lanes4(const double *restrict xd, size_t in,
     acc[7] = b3;
 }
 
+#ifdef MS_X86_KERNELS
+/*
+ * rows4_lanes4 turned around, for AVX2 and FMA: a vector holds one probe
+ * row's sums for the four weight rows (lane q: row q), so each weight is
+ * converted to double once per four, by a 4 x 4 transpose of the rows, and
+ * each probe input is broadcast once for both matrices.  Every one of the
+ * 32 sums still adds x[j][i] w[q][i] (exact in double, so fused or not the
+ * same) in index order from 0: the same bits as rows4_lanes4.
+ */
+MS_TARGET_X86 static void rows4_probes4_x86(const double *restrict xd, size_t in,
+                                            const float *const *w1, const float *const *w2,
+                                            float *y1, float *y2, size_t out, size_t r)
+{
+    __m256d a[4], b[4];
+    for (int j = 0; j < 4; j++)
+        a[j] = b[j] = _mm256_setzero_pd();
+    size_t i = 0;
+    for (; i + 4 <= in; i += 4) {
+        __m128 u0 = _mm_loadu_ps(w1[0] + i), u1 = _mm_loadu_ps(w1[1] + i),
+               u2 = _mm_loadu_ps(w1[2] + i), u3 = _mm_loadu_ps(w1[3] + i);
+        __m128 v0 = _mm_loadu_ps(w2[0] + i), v1 = _mm_loadu_ps(w2[1] + i),
+               v2 = _mm_loadu_ps(w2[2] + i), v3 = _mm_loadu_ps(w2[3] + i);
+        _MM_TRANSPOSE4_PS(u0, u1, u2, u3); /* u_t = (w[0][i+t], ..., w[3][i+t]) */
+        _MM_TRANSPOSE4_PS(v0, v1, v2, v3);
+        __m256d du[4] = {_mm256_cvtps_pd(u0), _mm256_cvtps_pd(u1), _mm256_cvtps_pd(u2),
+                         _mm256_cvtps_pd(u3)};
+        __m256d dv[4] = {_mm256_cvtps_pd(v0), _mm256_cvtps_pd(v1), _mm256_cvtps_pd(v2),
+                         _mm256_cvtps_pd(v3)};
+        for (int t = 0; t < 4; t++) {
+            for (int j = 0; j < 4; j++) {
+                __m256d xj = _mm256_broadcast_sd(xd + 4 * (i + t) + j);
+                a[j] = _mm256_fmadd_pd(xj, du[t], a[j]);
+                b[j] = _mm256_fmadd_pd(xj, dv[t], b[j]);
+            }
+        }
+    }
+    for (; i < in; i++) {
+        __m256d du = _mm256_setr_pd(w1[0][i], w1[1][i], w1[2][i], w1[3][i]);
+        __m256d dv = _mm256_setr_pd(w2[0][i], w2[1][i], w2[2][i], w2[3][i]);
+        for (int j = 0; j < 4; j++) {
+            __m256d xj = _mm256_broadcast_sd(xd + 4 * i + j);
+            a[j] = _mm256_fmadd_pd(xj, du, a[j]);
+            b[j] = _mm256_fmadd_pd(xj, dv, b[j]);
+        }
+    }
+    for (int j = 0; j < 4; j++) {
+        _mm_storeu_ps(y1 + j * out + r, _mm256_cvtpd_ps(a[j]));
+        _mm_storeu_ps(y2 + j * out + r, _mm256_cvtpd_ps(b[j]));
+    }
+}
+#endif
+
 MS_CLONES_EXACT_FMA
 void ms_probe_rows_pair(const double *xd, size_t k, size_t in, size_t nr,
                         const float *const *w1, const float *const *w2, size_t out, size_t r,
                         float *y1, float *y2)
 {
     size_t nc = ms_probe_lanes(k) / 4;
+#ifdef MS_X86_KERNELS
+    if (nr == 4 && k == 4 && ms_x86_kernels()) {
+        rows4_probes4_x86(xd, in, w1, w2, y1, y2, out, r);
+        return;
+    }
+#endif
     /* acc[q * nc + c]: row q, original; acc[(nr + q) * nc + c]: compressed */
     ms_v4d acc[2 * MS_PROBE_BLOCK_ROWS * (MS_PROBE_MAX_ROWS / 4)];
     if (nr == 4 && nc == 1) {
@@ -177,8 +257,7 @@ void ms_probe_rows_pair(const double *xd, size_t k, size_t in, size_t nr,
 void ms_probe_blas_block(const float *x, size_t k, size_t in, const float *w, size_t nb,
                          float *y, size_t ldy)
 {
-    static pthread_once_t once = PTHREAD_ONCE_INIT;
-    pthread_once(&once, one_blas_thread);
+    pthread_once(&blas_once, one_blas_thread);
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)k, (int)nb, (int)in, 1.0f, x,
                 (int)in, w, (int)in, 0.0f, y, (int)ldy);
 }

@@ -9,10 +9,41 @@
 #endif
 
 #include "compress/quant.h"
+#include "compress/simd.h"
 
 #include <float.h>
 #include <math.h>
 #include <string.h>
+#ifdef MS_X86_KERNELS
+#include <cpuid.h>
+#endif
+
+static int x86_disabled;
+
+int ms_x86_kernels(void)
+{
+#ifdef MS_X86_KERNELS
+    /* -1: not asked yet; every thread that asks finds the same answer */
+    static int have = -1;
+    int h = __atomic_load_n(&have, __ATOMIC_RELAXED);
+    if (h < 0) {
+        /* F16C from CPUID itself: clang 14's __builtin_cpu_supports lacks
+         * it; the AVX2 test already covers the OS saving YMM state */
+        unsigned a, b, c = 0, d;
+        h = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
+            __get_cpuid(1, &a, &b, &c, &d) && (c & bit_F16C) != 0;
+        __atomic_store_n(&have, h, __ATOMIC_RELAXED);
+    }
+    return h && !__atomic_load_n(&x86_disabled, __ATOMIC_RELAXED);
+#else
+    return 0;
+#endif
+}
+
+void ms_x86_kernels_disable(int off)
+{
+    __atomic_store_n(&x86_disabled, off != 0, __ATOMIC_RELAXED);
+}
 
 static const char *const scheme_names[MS_SCHEME_COUNT] = {
     [MS_SCHEME_NONE] = "none", [MS_SCHEME_F16] = "f16",   [MS_SCHEME_BF16] = "bf16",

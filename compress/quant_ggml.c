@@ -24,6 +24,9 @@
 #include <float.h>
 #include <math.h>
 #include <string.h>
+#ifdef MS_X86_KERNELS
+#include <immintrin.h>
+#endif
 
 #define QK 32   /* q8_0 / q4_0 block */
 #define QK_K 256 /* q4_k / q6_k super-block */
@@ -98,35 +101,104 @@ static inline uint32_t abs_bits_max(const float *restrict x, int n)
  * d = amax / 127, id = 1/d (0 when d == 0), q = roundf(x * id): round half
  * away from zero, done as truncation plus a correction (|x * id| <= 127).
  */
-MS_CLONES
+/* One q8_0 block, as the reference does it: the rare cases and the tail. */
+static inline void q8_0_block(const float *restrict x, uint8_t *restrict o)
+{
+    uint32_t amax_bits = abs_bits_max(x, QK);
+    float d = u2f(amax_bits) / 127.0f;
+    float id = d != 0.0f ? 1.0f / d : 0.0f;
+    put_f16(o, d);
+    int8_t *restrict qs = (int8_t *)(o + 2);
+    /* f32-subnormal blocks: 1/d overflows and the reference's codes are
+     * undefined; codes 0 (what its x86-64 build wrote).  Non-finite
+     * input (outside the contract) also gets codes 0. */
+    if (!(id <= FLT_MAX) || amax_bits >= 0x7f800000u) {
+        memset(qs, 0, QK);
+        return;
+    }
+    /* |x * id| <= amax * id <= 127 * (1 + 2^-21) here (a subnormal d
+     * that still has a finite reciprocal is at least 2^-128, so its
+     * rounding error is tiny too): the conversion is defined and the
+     * result within [-127, 127] */
+    for (int j = 0; j < QK; j++) {
+        float v = x[j] * id;
+        int t = (int)v;
+        float r = v - (float)t; /* exact */
+        t += (r >= 0.5f) - (r <= -0.5f);
+        qs[j] = (int8_t)t;
+    }
+}
+
+#ifdef MS_X86_KERNELS
+
+/*
+ * q8_0 with AVX2 and F16C (compress/simd.h), block by block, the same float operations as
+ * q8_0_block, so the same bytes:
+ *   - the maximum of |x| is taken on the bits, as abs_bits_max does;
+ *   - d = amax / 127 and 1/d are scalar divisions, d's binary16 is the
+ *     hardware's round-to-nearest-even conversion, which is f32_to_f16's;
+ *   - roundf(v) for |v| <= 127 is trunc(v + copysign(0.5 - 2^-25, v)):
+ *     the addition rounds up to the next integer exactly when the fraction
+ *     of |v| is at least one half (0.5 - 2^-25 is the float just below a
+ *     half; |v| below a half stays below 1, and a fraction just below a
+ *     half stays below the next integer, whatever the binade);
+ *   - the 32 codes are packed with saturation (they are within [-127, 127]
+ *     already) and put back in order.
+ * A block of the special case goes through q8_0_block.
+ */
+MS_TARGET_X86 static void q8_0_row_x86(const float *restrict x, size_t nb, uint8_t *restrict o)
+{
+    const __m256i abs_mask = _mm256_set1_epi32(0x7fffffff);
+    const __m256 sign_mask = _mm256_castsi256_ps(_mm256_set1_epi32((int)0x80000000u));
+    const __m256 half = _mm256_set1_ps(0x1.fffffep-2f); /* 0.5 - 2^-25 */
+    const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+    for (size_t b = 0; b < nb; b++, x += QK, o += Q8_0_BYTES) {
+        __m256 v[4];
+        __m256i m = _mm256_setzero_si256();
+        for (int c = 0; c < 4; c++) {
+            v[c] = _mm256_loadu_ps(x + 8 * c);
+            m = _mm256_max_epu32(m, _mm256_and_si256(_mm256_castps_si256(v[c]), abs_mask));
+        }
+        __m128i h = _mm_max_epu32(_mm256_castsi256_si128(m), _mm256_extracti128_si256(m, 1));
+        h = _mm_max_epu32(h, _mm_shuffle_epi32(h, 0x4e));
+        h = _mm_max_epu32(h, _mm_shuffle_epi32(h, 0xb1));
+        uint32_t amax_bits = (uint32_t)_mm_cvtsi128_si32(h);
+        float d = u2f(amax_bits) / 127.0f;
+        float id = d != 0.0f ? 1.0f / d : 0.0f;
+        if (!(id <= FLT_MAX) || amax_bits >= 0x7f800000u) {
+            q8_0_block(x, o);
+            continue;
+        }
+        uint16_t dh = (uint16_t)_mm_extract_epi16(_mm_cvtps_ph(_mm_set_ss(d), 0), 0);
+        o[0] = (uint8_t)dh;
+        o[1] = (uint8_t)(dh >> 8);
+        const __m256 idv = _mm256_set1_ps(id);
+        __m256i q[4];
+        for (int c = 0; c < 4; c++) {
+            __m256 t = _mm256_mul_ps(v[c], idv);
+            __m256 r = _mm256_or_ps(_mm256_and_ps(t, sign_mask), half);
+            q[c] = _mm256_cvttps_epi32(_mm256_add_ps(t, r));
+        }
+        __m256i w01 = _mm256_packs_epi32(q[0], q[1]); /* in-lane: q0 0-3, q1 0-3 | q0 4-7, q1 4-7 */
+        __m256i w23 = _mm256_packs_epi32(q[2], q[3]);
+        __m256i bytes = _mm256_packs_epi16(w01, w23); /* groups of 4: q0 q1 q2 q3 | q0 q1 q2 q3 */
+        bytes = _mm256_permutevar8x32_epi32(bytes, order);
+        _mm256_storeu_si256((__m256i *)(void *)(o + 2), bytes);
+    }
+}
+#endif
+
 void ms_quant_q8_0_row(const float *restrict x, size_t n, void *out)
 {
     uint8_t *restrict o = out;
-    for (size_t b = 0; b < n / QK; b++, x += QK, o += Q8_0_BYTES) {
-        uint32_t amax_bits = abs_bits_max(x, QK);
-        float d = u2f(amax_bits) / 127.0f;
-        float id = d != 0.0f ? 1.0f / d : 0.0f;
-        put_f16(o, d);
-        int8_t *restrict qs = (int8_t *)(o + 2);
-        /* f32-subnormal blocks: 1/d overflows and the reference's codes are
-         * undefined; codes 0 (what its x86-64 build wrote).  Non-finite
-         * input (outside the contract) also gets codes 0. */
-        if (!(id <= FLT_MAX) || amax_bits >= 0x7f800000u) {
-            memset(qs, 0, QK);
-            continue;
-        }
-        /* |x * id| <= amax * id <= 127 * (1 + 2^-21) here (a subnormal d
-         * that still has a finite reciprocal is at least 2^-128, so its
-         * rounding error is tiny too): the conversion is defined and the
-         * result within [-127, 127] */
-        for (int j = 0; j < QK; j++) {
-            float v = x[j] * id;
-            int t = (int)v;
-            float r = v - (float)t; /* exact */
-            t += (r >= 0.5f) - (r <= -0.5f);
-            qs[j] = (int8_t)t;
-        }
+#ifdef MS_X86_KERNELS
+    if (ms_x86_kernels()) {
+        q8_0_row_x86(x, n / QK, o);
+        return;
     }
+#endif
+    for (size_t b = 0; b < n / QK; b++, x += QK, o += Q8_0_BYTES)
+        q8_0_block(x, o);
 }
 
 MS_CLONES

@@ -31,6 +31,24 @@ typedef int64_t ms_v4l __attribute__((vector_size(32)));
 
 #define MS_ALWAYS_INLINE inline __attribute__((always_inline))
 
+/*
+ * Hand-written x86 kernels (q8_0 quantization, fidelity sums): AVX2, FMA
+ * and F16C intrinsics in functions built for that target, used when
+ * ms_x86_kernels() says the CPU has all three.  Each does the same
+ * floating-point operations on the same values as the portable code next
+ * to it, so both give the same bits (tests/compress/test_kernels.c
+ * compares them); a fused multiply-add appears only where the product is
+ * exact.  -DMS_NO_CLONES leaves them out.
+ */
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && !defined(MS_NO_CLONES)
+#define MS_X86_KERNELS 1
+#define MS_TARGET_X86 __attribute__((target("avx2,fma,f16c")))
+#endif
+/* 1 when the x86 kernels run here (never without MS_X86_KERNELS). */
+int ms_x86_kernels(void);
+/* Tests: 1 turns the x86 kernels off (the portable code runs), 0 back on. */
+void ms_x86_kernels_disable(int off);
+
 #if defined(__x86_64__) && defined(__ELF__) && defined(__GNUC__) && !defined(__clang__) && \
     __GNUC__ >= 8 && !defined(MS_NO_CLONES)
 #define MS_CLONES __attribute__((target_clones("avx2", "default")))

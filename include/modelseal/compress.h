@@ -55,6 +55,17 @@ ms_status ms_tensor_to_f32(const struct ms_safetensors *st, const char *name, fl
 char *ms_compress_report_render(const ms_compress_report *r, int json);
 void ms_compress_report_free(ms_compress_report *r);
 
+/*
+ * modelseal runs BLAS (verify's probe check) on the calling thread only.
+ * OpenBLAS starts a pool of worker threads when it loads, and they spin for
+ * about 2^28 processor cycles (some 0.1 s of a CPU, taken from the work on
+ * a small machine) before they sleep.  A program that does not use
+ * OpenBLAS's threads itself can call this first thing to end them at once;
+ * the modelseal command does.  BLAS calls made afterwards run on the
+ * caller's thread.  Safe to call more than once.
+ */
+void ms_blas_single_thread(void);
+
 #ifdef __cplusplus
 }
 #endif

@@ -116,7 +116,7 @@ static void test_streaming(void)
 
     /* The 448-bit message one byte at a time. */
     for (size_t k = 0; k < strlen(MSG_448); k++)
-        ms_sha256_update(h, MSG_448 + k, 1);
+        ms_sha256_update(h, &MSG_448[k], 1);
     ms_sha256_final(h, d);
     hex_of(d, hex);
     CHECK_STR(hex, HEX_448);
