@@ -181,7 +181,8 @@ typedef struct job {
     size_t k;
     float *y_orig, *y_comp;
     int phase;             /* 0: convert into w, 1: quantize and measure */
-    size_t begin, end;
+    size_t *next;          /* shared: the next chunk of rows to take */
+    size_t chunk;          /* rows per chunk, a multiple of MS_PROBE_BLOCK_ROWS */
     int bad;               /* 1: non-finite value found, 2: out of memory */
     size_t bad_index;
     int bad_nan;
@@ -213,44 +214,39 @@ static size_t first_non_finite(const float *row, size_t n)
     return c;
 }
 
-static void *run_job(void *arg)
+/* Phase 0 on rows [begin, end): convert into w, noting the first bad value. */
+static void convert_rows(job *j, size_t begin, size_t end)
 {
-    job *j = arg;
     size_t esize = ms_dtype_size(j->rec->dtype);
     size_t cols = j->cols;
-    if (j->phase == 0) {
-        for (size_t r = j->begin; r < j->end; r++) {
-            float *row = j->w + r * cols;
-            ms_to_f32(j->rec->dtype, j->src + r * cols * esize, cols, row);
-            size_t c;
-            if (!j->bad && (c = first_non_finite(row, cols)) < cols) {
-                j->bad = 1;
-                j->bad_index = r * cols + c;
-                j->bad_nan = isnan(row[c]);
-            }
+    for (size_t r = begin; r < end; r++) {
+        float *row = j->w + r * cols;
+        ms_to_f32(j->rec->dtype, j->src + r * cols * esize, cols, row);
+        size_t c;
+        if (!j->bad && (c = first_non_finite(row, cols)) < cols) {
+            j->bad = 1;
+            j->bad_index = r * cols + c;
+            j->bad_nan = isnan(row[c]);
         }
-        return NULL;
     }
-    /*
-     * Phase 1, MS_PROBE_BLOCK_ROWS rows at a time: each row is converted
-     * (unless it can be read in place), quantized, dequantized and measured
-     * (which also checks it); then the block's probe outputs.  Every result belongs to
-     * one row, so how the rows are split changes nothing.
-     */
+}
+
+/*
+ * Phase 1 on rows [begin, end), MS_PROBE_BLOCK_ROWS rows at a time: each row
+ * is converted (unless it can be read in place), quantized, dequantized and
+ * measured (which also checks it); then the block's probe outputs.  Every
+ * result belongs to one row, so how the rows are split changes nothing.
+ * Returns 1 when a bad value makes the rest pointless.
+ */
+static int measure_rows(job *j, size_t begin, size_t end, float *deq, float *conv)
+{
     enum { B = MS_PROBE_BLOCK_ROWS };
+    size_t esize = ms_dtype_size(j->rec->dtype);
+    size_t cols = j->cols;
     ms_scheme scheme = j->rec->scheme;
-    int convert = j->w == NULL && !j->direct;
     int needs_finite = ms_scheme_needs_finite(scheme);
-    float *deq = malloc(B * cols * sizeof *deq);
-    float *conv = convert ? malloc(B * cols * sizeof *conv) : NULL;
-    if (deq == NULL || (convert && conv == NULL)) {
-        free(deq);
-        free(conv);
-        j->bad = 2;
-        return NULL;
-    }
-    for (size_t r0 = j->begin; r0 < j->end; r0 += B) {
-        size_t nr = j->end - r0 < B ? j->end - r0 : B;
+    for (size_t r0 = begin; r0 < end; r0 += B) {
+        size_t nr = end - r0 < B ? end - r0 : B;
         const float *orig[B], *dq[B];
         for (size_t q = 0; q < nr; q++) {
             size_t r = r0 + q;
@@ -284,7 +280,7 @@ static void *run_job(void *arg)
                     j->bad_nan = isnan(o[c]);
                 }
                 if (needs_finite)
-                    goto done; /* later rows cannot hold an earlier index */
+                    return 1;
             }
             orig[q] = o;
             dq[q] = d;
@@ -293,7 +289,42 @@ static void *run_job(void *arg)
             ms_probe_rows_pair(j->xd, j->k, cols, nr, orig, dq, j->rows, r0, j->y_orig,
                                j->y_comp);
     }
-done:
+    return 0;
+}
+
+/*
+ * A thread's part: chunks of rows taken in increasing order from the
+ * shared counter until none is left, so threads that run faster (or get a
+ * CPU sooner) take more.  A job's chunks rise, so the first bad value it
+ * notes is its lowest; the caller takes the lowest over the jobs.
+ */
+static void *run_job(void *arg)
+{
+    job *j = arg;
+    size_t cols = j->cols;
+    enum { B = MS_PROBE_BLOCK_ROWS };
+    float *deq = NULL, *conv = NULL;
+    if (j->phase == 1) {
+        int convert = j->w == NULL && !j->direct;
+        deq = malloc(B * cols * sizeof *deq);
+        conv = convert ? malloc(B * cols * sizeof *conv) : NULL;
+        if (deq == NULL || (convert && conv == NULL)) {
+            free(deq);
+            free(conv);
+            j->bad = 2;
+            return NULL;
+        }
+    }
+    for (;;) {
+        size_t begin = __atomic_fetch_add(j->next, 1, __ATOMIC_RELAXED) * j->chunk;
+        if (begin >= j->rows)
+            break;
+        size_t end = j->rows - begin < j->chunk ? j->rows : begin + j->chunk;
+        if (j->phase == 0)
+            convert_rows(j, begin, end);
+        else if (measure_rows(j, begin, end, deq, conv))
+            break; /* later chunks cannot hold a lower index */
+    }
     free(deq);
     free(conv);
     return NULL;
@@ -313,10 +344,17 @@ static int run_rows(job *proto, int threads)
         free(tids);
         return -1;
     }
+    /* Chunks of about 1 MiB of floats, at least one probe block: small
+     * enough to even out the threads, large enough to cost nothing. */
+    size_t next = 0;
+    size_t chunk = ((size_t)1 << 18) / (proto->cols ? proto->cols : 1);
+    chunk = (chunk + MS_PROBE_BLOCK_ROWS - 1) / MS_PROBE_BLOCK_ROWS * MS_PROBE_BLOCK_ROWS;
+    if (chunk == 0)
+        chunk = MS_PROBE_BLOCK_ROWS;
     for (int t = 0; t < nt; t++) {
         jobs[t] = *proto;
-        jobs[t].begin = rows * (size_t)t / (size_t)nt;
-        jobs[t].end = rows * (size_t)(t + 1) / (size_t)nt;
+        jobs[t].next = &next;
+        jobs[t].chunk = chunk;
     }
     int started = 0;
     for (int t = 1; t < nt; t++)
@@ -335,8 +373,8 @@ static int run_rows(job *proto, int threads)
     for (int t = 0; t < nt; t++) {
         if (jobs[t].bad == 2)
             status = -1;
-        /* the first thread with one has the lowest index */
-        if (jobs[t].bad == 1 && !proto->bad) {
+        /* the lowest index over the jobs */
+        if (jobs[t].bad == 1 && (!proto->bad || jobs[t].bad_index < proto->bad_index)) {
             proto->bad = 1;
             proto->bad_index = jobs[t].bad_index;
             proto->bad_nan = jobs[t].bad_nan;
@@ -455,6 +493,14 @@ static const char *record_meta_json(const ms_compress_report *r, size_t first, s
  * stays at two stored tensors.  Without the thread (it could not start),
  * the bytes are written on the spot.
  */
+typedef struct out_item {
+    const void *data;
+    size_t len;
+    const ms_tensor_info *drop;  /* input pages to drop, or NULL */
+    int drop_first;              /* drop before writing (data is not those pages) */
+    const ms_tensor_info *ahead; /* a tensor to ask the kernel for, or NULL */
+} out_item;
+
 typedef struct out_queue {
     ms_st_writer *w;
     const ms_safetensors *in;
@@ -464,19 +510,29 @@ typedef struct out_queue {
     int started;
     int pending;                 /* a write is queued or running */
     int quit;
-    const void *data;
-    size_t len;
-    const ms_tensor_info *drop;  /* input pages to drop once written, or NULL */
+    out_item item;
     ms_status st;                /* the first failure */
     ms_error err;
 } out_queue;
 
-static void out_write(out_queue *q, const void *data, size_t len, const ms_tensor_info *drop)
+static void prefetch(const ms_safetensors *in, const ms_tensor_info *ti);
+
+/*
+ * The writer's part of a tensor: ask for a later tensor's pages, drop the
+ * input pages of the one just computed (before writing when the data is not
+ * those pages), write.  The page work runs here, not between tensors on the
+ * computing threads, which would wait for it.
+ */
+static void out_write(out_queue *q, const out_item *it)
 {
+    if (it->ahead != NULL)
+        prefetch(q->in, it->ahead);
+    if (it->drop != NULL && it->drop_first)
+        ms_safetensors_drop(q->in, it->drop);
     if (q->st == MS_OK)
-        q->st = ms_st_writer_put(q->w, data, len, &q->err);
-    if (drop != NULL)
-        ms_safetensors_drop(q->in, drop);
+        q->st = ms_st_writer_put(q->w, it->data, it->len, &q->err);
+    if (it->drop != NULL && !it->drop_first)
+        ms_safetensors_drop(q->in, it->drop);
 }
 
 static void *out_thread(void *arg)
@@ -488,11 +544,9 @@ static void *out_thread(void *arg)
             pthread_cond_wait(&q->cv, &q->mu);
         if (!q->pending)
             break;
-        const void *data = q->data;
-        size_t len = q->len;
-        const ms_tensor_info *drop = q->drop;
+        out_item it = q->item;
         pthread_mutex_unlock(&q->mu);
-        out_write(q, data, len, drop);
+        out_write(q, &it);
         pthread_mutex_lock(&q->mu);
         q->pending = 0;
         pthread_cond_broadcast(&q->cv);
@@ -535,21 +589,18 @@ static ms_status out_wait(out_queue *q, ms_error *err)
     return q->st;
 }
 
-/* Queue data (which must stay valid until the next out_wait or out_put). */
-static ms_status out_put(out_queue *q, const void *data, size_t len,
-                         const ms_tensor_info *drop, ms_error *err)
+/* Queue an item (its data must stay valid until the next out_wait or out_put). */
+static ms_status out_put(out_queue *q, const out_item *it, ms_error *err)
 {
     ms_status st = out_wait(q, err);
     if (st != MS_OK)
         return st;
     if (!q->started) {
-        out_write(q, data, len, drop);
+        out_write(q, it);
         return out_wait(q, err);
     }
     pthread_mutex_lock(&q->mu);
-    q->data = data;
-    q->len = len;
-    q->drop = drop;
+    q->item = *it;
     q->pending = 1;
     pthread_cond_broadcast(&q->cv);
     pthread_mutex_unlock(&q->mu);
@@ -580,6 +631,7 @@ typedef struct pipeline {
     size_t accs_cap;
     double *xd;            /* transposed probe inputs */
     size_t xd_cap;
+    const ms_tensor_info *ahead; /* the tensor two after the one being processed */
 } pipeline;
 
 /* Stored bytes of a tensor processed here (not copied through). */
@@ -613,9 +665,8 @@ static int reserve(void **p, size_t *cap, size_t n, size_t sz)
 }
 
 /* Start reading a tensor's pages ahead of use (the input mapping). */
-static void prefetch(const ms_safetensors *in, const tensor_record *t)
+static void prefetch(const ms_safetensors *in, const ms_tensor_info *ti)
 {
-    const ms_tensor_info *ti = ms_safetensors_find(in, t->name);
     const uint8_t *p = ti != NULL ? ms_safetensors_data(in, ti) : NULL;
     if (p == NULL || ti->end <= ti->begin)
         return;
@@ -637,7 +688,9 @@ static ms_status process(ms_compress_report *r, tensor_record *t, const ms_safet
     if (t->scheme == MS_SCHEME_NONE && t->prune.kind == MS_PRUNE_NONE) {
         ms_fidelity_acc_init(&t->acc);
         t->acc.count = count;
-        return out_put(&pl->out, src, (size_t)(ti->end - ti->begin), ti, err);
+        out_item it = {.data = src, .len = (size_t)(ti->end - ti->begin), .drop = ti,
+                       .ahead = pl->ahead};
+        return out_put(&pl->out, &it, err);
     }
     size_t rows, cols, row_bytes;
     size_t nbytes = stored_bytes(t, &rows, &cols, &row_bytes);
@@ -730,8 +783,9 @@ static ms_status process(ms_compress_report *r, tensor_record *t, const ms_safet
     if (t->probed)
         t->probe_sqnr = ms_probe_sqnr(t->y_comp, t->y_orig, r->probe_rows * rows);
     /* The input is no longer needed; the output goes to the writer. */
-    ms_safetensors_drop(in, ti);
-    st = out_put(&pl->out, stored, nbytes, NULL, err);
+    out_item it = {.data = stored, .len = nbytes, .drop = ti, .drop_first = 1,
+                   .ahead = pl->ahead};
+    st = out_put(&pl->out, &it, err);
     pl->next ^= 1;
     goto out;
 bad_value:
@@ -785,9 +839,12 @@ ms_status ms_compress_tensors(ms_compress_report *r, const ms_safetensors *in, c
     }
     out_start(&pl.out, w, in);
     /* Records are in name order, the order the writer lays out the data. */
+    /* Each tensor's pages are asked for one tensor ahead: the first two
+     * here, then each by the writer as it takes the tensor two before. */
+    for (size_t i = first; i < last && i < first + 2; i++)
+        prefetch(in, ms_safetensors_find(in, r->t[i].name));
     for (size_t i = first; i < last && st == MS_OK; i++) {
-        if (i + 1 < last)
-            prefetch(in, &r->t[i + 1]);
+        pl.ahead = i + 2 < last ? ms_safetensors_find(in, r->t[i + 2].name) : NULL;
         st = process(r, &r->t[i], in, &pl, err);
     }
     if (st == MS_OK)

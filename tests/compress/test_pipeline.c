@@ -171,6 +171,48 @@ static void test_direct_writer(void)
     CHECK(access(path_in("gone2.safetensors"), F_OK) != 0);
 }
 
+/*
+ * Rows are handed out in chunks (1024 rows of 256 here); the first bad value
+ * reported is the lowest, whichever thread met it, with a later chunk's bad
+ * value met first or not, and whatever the thread count; pruning (phase 0)
+ * and a float output that keeps NaN (no refusal) too.
+ */
+static void test_bad_value_chunks(void)
+{
+    enum { ROWS = 3000, COLS = 256 };
+    float *w = malloc((size_t)ROWS * COLS * sizeof *w);
+    CHECK(w != NULL);
+    if (w == NULL)
+        return;
+    for (size_t i = 0; i < (size_t)ROWS * COLS; i++)
+        w[i] = sinf((float)i) * 0.05f;
+    w[(size_t)2500 * COLS + 17] = INFINITY; /* third chunk */
+    w[(size_t)1500 * COLS + 3] = NAN;       /* second chunk */
+    w[(size_t)1100 * COLS + 200] = -INFINITY;
+    ms_error err;
+    ms_st_writer *wr = NULL;
+    const uint64_t shape[2] = {ROWS, COLS};
+    CHECK_INT(ms_st_writer_new(&wr, &err), MS_OK);
+    CHECK_INT(ms_st_writer_add(wr, "w", MS_DTYPE_F32, 2, shape, w, &err), MS_OK);
+    CHECK_INT(ms_st_writer_write(wr, path_in("inf.safetensors"), &err), MS_OK);
+    ms_st_writer_free(wr);
+    const char *want = "tensor 'w': value 281800 is infinite; q8_0 needs finite values";
+    for (int threads = 1; threads <= 4; threads++) {
+        for (int prune = 0; prune < 2; prune++) {
+            ms_compress_options o = {.quantize = "q8_0", .probes = 1, .threads = threads,
+                                     .prune = prune ? "2:4" : NULL};
+            ms_compress_report *rep = NULL;
+            CHECK_INT(ms_compress_file(path_in("inf.safetensors"), path_in("x.safetensors"),
+                                       NULL, &o, &rep, &err),
+                      MS_E_UNSUPPORTED);
+            CHECK_CONTAINS(err.message, want);
+            ms_compress_report_free(rep);
+        }
+    }
+    CHECK(access(path_in("x.safetensors"), F_OK) != 0);
+    free(w);
+}
+
 static void test_open_header(void)
 {
     ms_error err;
@@ -303,6 +345,7 @@ int main(void)
         return 1;
     test_stream_writer();
     test_direct_writer();
+    test_bad_value_chunks();
     test_open_header();
     test_probe_helpers();
     test_to_f32();
