@@ -1,7 +1,7 @@
 /*
  * The hand-written x86 kernels (compress/simd.h) against the portable code
- * they stand in for: q8_0 quantization, the fidelity sums and the probe
- * outputs must come out the same, bit for bit, on varied and on awkward
+ * they stand in for: q8_0 and f16 quantization, the fidelity sums and the
+ * probe outputs must come out the same, bit for bit, on varied and on awkward
  * input (rounding ties, values a hair either side of a tie, zero,
  * subnormal and non-finite blocks, lengths that leave tails).
  */
@@ -115,6 +115,35 @@ static void test_q8_0(void)
     CHECK(q8_0_same(x, N));
 }
 
+static void test_f16(void)
+{
+    /* A sweep of all float bit patterns (every 4093rd, plus every NaN
+     * pattern class and the edges), 4096 at a time. */
+    enum { N = 4096 };
+    static float x[N];
+    static uint8_t a[2 * N], b[2 * N];
+    const uint32_t edges[] = {0x00000000u, 0x80000000u, 0x00000001u, 0x33000000u, 0x33000001u,
+                              0x387fc000u, 0x387fe000u, 0x38800000u, 0x477fe000u, 0x477fefffu,
+                              0x477ff000u, 0x7f7fffffu, 0x7f800000u, 0xff800000u, 0x7f800001u,
+                              0x7fc00000u, 0xffffffffu, 0x7fbfffffu, 0x7f802000u, 0xff801fffu};
+    size_t n = 0;
+    for (size_t e = 0; e < sizeof edges / sizeof edges[0]; e++)
+        memcpy(&x[n++], &edges[e], 4);
+    int same = 1;
+    for (uint64_t u = 0; u <= 0xffffffffu; u += 4093) {
+        uint32_t v = (uint32_t)u;
+        memcpy(&x[n++], &v, 4);
+        if (n == N || u + 4093 > 0xffffffffu) {
+            /* odd lengths: the vector loop and its scalar tail */
+            size_t len = n == N ? N - (u % 7) : n;
+            BOTH(ms_quant_f16_row(x, len, a), ms_quant_f16_row(x, len, b));
+            same &= memcmp(a, b, 2 * len) == 0;
+            n = 0;
+        }
+    }
+    CHECK(same);
+}
+
 static int acc_same(const ms_fidelity_acc *a, const ms_fidelity_acc *b)
 {
     return memcmp(&a->sum_x2, &b->sum_x2, sizeof(double)) == 0 &&
@@ -220,6 +249,7 @@ int main(void)
     CHECK_INT(ms_x86_kernels(), 0);
     ms_x86_kernels_disable(0);
     test_q8_0();
+    test_f16();
     test_fidelity();
     test_probes();
     return check_finish("test_kernels");
