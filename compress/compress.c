@@ -800,7 +800,8 @@ out:
 }
 
 ms_status ms_compress_tensors(ms_compress_report *r, const ms_safetensors *in, const char *label,
-                              const char *out_path, unsigned flags, ms_error *err)
+                              const char *out_path, unsigned flags, uint8_t *sha256,
+                              uint64_t *size, ms_error *err)
 {
     ms_st_writer *w = NULL;
     /* Compressing again would lose the record that decodes the stored tensors. */
@@ -828,6 +829,7 @@ ms_status ms_compress_tensors(ms_compress_report *r, const ms_safetensors *in, c
     st = ms_st_writer_set_metadata(w, MS_META_COMPRESSION, meta, err);
     free((void *)meta);
     ms_st_writer_set_direct(w, (flags & MS_COMPRESS_OUT_DIRECT) != 0);
+    ms_st_writer_set_sha256(w, sha256 != NULL && size != NULL);
     if (st != MS_OK || (st = ms_st_writer_begin(w, out_path, err)) != MS_OK)
         goto out;
     for (size_t i = first; i < last; i++) {
@@ -852,6 +854,8 @@ ms_status ms_compress_tensors(ms_compress_report *r, const ms_safetensors *in, c
     out_stop(&pl.out);
     if (st == MS_OK)
         st = ms_st_writer_commit(w, err);
+    if (st == MS_OK && sha256 != NULL && size != NULL)
+        ms_st_writer_sha256(w, sha256, size);
 out:
     out_stop(&pl.out);
     free(pl.buf[0]);
@@ -1185,7 +1189,7 @@ ms_status ms_compress_file(const char *input, const char *output, const char *pr
     const char *base = strrchr(input, '/');
     if (st == MS_OK)
         st = ms_compress_tensors(r, in, base != NULL ? base + 1 : input, output,
-                                 MS_COMPRESS_OUT_DIRECT, err);
+                                 MS_COMPRESS_OUT_DIRECT, NULL, NULL, err);
     if (st == MS_OK)
         st = ms_compress_report_finish(r, err);
     if (st == MS_OK && probes_path != NULL && opt->probes)

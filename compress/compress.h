@@ -33,10 +33,12 @@ ms_status ms_compress_report_new(const ms_compress_options *opt, ms_recipe *reci
 /*
  * Compress every tensor of `in` into out_path; `label` names the file in the
  * report (its path inside the model).  Probe outputs are kept in the report.
- * flags: MS_COMPRESS_OUT_* bits.
+ * flags: MS_COMPRESS_OUT_* bits.  With sha256 (32 bytes) and size not NULL,
+ * the written file's SHA-256 and length, computed as it is written.
  */
 ms_status ms_compress_tensors(ms_compress_report *r, const ms_safetensors *in, const char *label,
-                              const char *out_path, unsigned flags, ms_error *err);
+                              const char *out_path, unsigned flags, uint8_t *sha256,
+                              uint64_t *size, ms_error *err);
 /* After all files: refuse recipe rules that matched nothing; compute totals. */
 ms_status ms_compress_report_finish(ms_compress_report *r, ms_error *err);
 /* Write the probes file (safetensors, F32 outputs, generator metadata). */

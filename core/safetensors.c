@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/digest.h"
 #include "core/error_internal.h"
 #include "core/fsutil.h"
 #include "core/text.h"
@@ -694,6 +695,11 @@ struct ms_st_writer {
     unsigned char *stage;
     size_t stage_len;
     size_t align;       /* file offset and length alignment */
+    /* ms_st_writer_set_sha256: the digest of every byte written */
+    int want_sha256;
+    ms_sha256 *hash;
+    int have_digest;
+    uint8_t digest[32];
 };
 
 ms_status ms_st_writer_new(ms_st_writer **out, ms_error *err)
@@ -728,6 +734,7 @@ void ms_st_writer_free(ms_st_writer *w)
     free(w->tmp);
     free(w->path);
     free(w->stage);
+    ms_sha256_free(w->hash);
     free(w);
 }
 
@@ -916,6 +923,22 @@ fail:
     return NULL;
 }
 
+void ms_st_writer_set_sha256(ms_st_writer *w, int on)
+{
+    if (w != NULL)
+        w->want_sha256 = on != 0;
+}
+
+int ms_st_writer_sha256(const ms_st_writer *w, uint8_t out[32], uint64_t *size)
+{
+    if (w == NULL || !w->have_digest)
+        return -1;
+    memcpy(out, w->digest, 32);
+    if (size != NULL)
+        *size = w->head + w->total;
+    return 0;
+}
+
 void ms_st_writer_set_direct(ms_st_writer *w, int on)
 {
     if (w != NULL)
@@ -1003,6 +1026,8 @@ static int out_write_all(ms_st_writer *w, const void *buf, uint64_t len)
 /* Append through the stage when it is in use, else straight to the file. */
 static int out_append(ms_st_writer *w, const void *data, uint64_t len)
 {
+    if (w->hash != NULL)
+        ms_sha256_update(w->hash, data, (size_t)len);
     if (w->stage == NULL)
         return out_write_all(w, data, len);
     const unsigned char *p = data;
@@ -1073,6 +1098,13 @@ ms_status ms_st_writer_begin(ms_st_writer *w, const char *path, ms_error *err)
     w->direct = 0;
     w->written = w->flushed = 0;
     w->head = 8 + hlen;
+    ms_sha256_free(w->hash);
+    w->hash = NULL;
+    w->have_digest = 0;
+    if (w->want_sha256 && (w->hash = ms_sha256_new()) == NULL) {
+        free(head);
+        return ms_fail(err, MS_E_NOMEM, "%s: out of memory", path);
+    }
     ms_status s = ms_tempfile_beside(path, 0644, &w->fd, &w->tmp, err);
     if (s == MS_OK && w->want_direct)
         direct_on(w);
@@ -1121,6 +1153,12 @@ ms_status ms_st_writer_commit(ms_st_writer *w, ms_error *err)
     free(w->stage);
     w->stage = NULL;
     ms_status s = ms_commit_tempfile(fd, w->tmp, w->path, 1, err);
+    if (s == MS_OK && w->hash != NULL) {
+        ms_sha256_final(w->hash, w->digest);
+        w->have_digest = 1;
+    }
+    ms_sha256_free(w->hash);
+    w->hash = NULL;
     return s;
 }
 

@@ -28,9 +28,13 @@ ms_status ms_tar_writer_add_bytes(ms_tar_writer *w, const char *name, const void
  * Stream a file from disk into entry `name`.  The file is re-hashed while
  * copied and must still have `size` bytes and digest `sha256` (it may have
  * changed since it was first hashed): a mismatch is MS_E_IO naming the file.
+ * MS_TAR_READ_DIRECT reads it around the page cache (O_DIRECT, where the
+ * file system allows): for a file of modelseal's own that was written the
+ * same way and is not read again.
  */
+#define MS_TAR_READ_DIRECT 1u
 ms_status ms_tar_writer_add_file(ms_tar_writer *w, const char *name, const char *src,
-                                 uint64_t size, const uint8_t sha256[MS_SHA256_LEN],
+                                 uint64_t size, const uint8_t sha256[MS_SHA256_LEN], unsigned flags,
                                  ms_error *err);
 /*
  * Copy the current entry of reader r (size bytes) into entry `name`, hashing

@@ -135,11 +135,12 @@ static ms_status compress_files(const ms_pack_options *o, const char *spec_recip
         if ((files[i].pack_path = malloc(pl)) == NULL)
             return ms_fail(err, MS_E_NOMEM, "out of memory");
         snprintf(files[i].pack_path, pl, "%s/%zu.safetensors", c->dir, i);
-        if ((st = ms_compress_tensors(c->report, files[i].f->st, files[i].f->relpath,
-                                      files[i].pack_path, 0, err)) != MS_OK)
-            return st;
+        /* Written around the page cache and hashed on the way: read once more,
+         * directly, when it is copied into the bundle (and hashed again). */
         uint8_t dg[MS_SHA256_LEN];
-        if ((st = ms_sha256_file(files[i].pack_path, dg, &files[i].size, err)) != MS_OK)
+        if ((st = ms_compress_tensors(c->report, files[i].f->st, files[i].f->relpath,
+                                      files[i].pack_path, MS_COMPRESS_OUT_DIRECT, dg,
+                                      &files[i].size, err)) != MS_OK)
             return st;
         ms_hex_encode(dg, MS_SHA256_LEN, files[i].hex);
     }
@@ -497,7 +498,7 @@ ms_status ms_pack(const ms_pack_options *opt_in, ms_pack_result *res, ms_error *
         snprintf(name, sizeof name, "blobs/sha256/%s", comp.probes_hex);
         uint8_t want[MS_SHA256_LEN];
         ms_hex_decode(comp.probes_hex, MS_SHA256_LEN, want);
-        if ((st = ms_tar_writer_add_file(w, name, comp.probes_path, comp.probes_size, want,
+        if ((st = ms_tar_writer_add_file(w, name, comp.probes_path, comp.probes_size, want, 0,
                                          err)) != MS_OK)
             goto out;
     }
@@ -515,8 +516,9 @@ ms_status ms_pack(const ms_pack_options *opt_in, ms_pack_result *res, ms_error *
         uint8_t want[MS_SHA256_LEN];
         ms_hex_decode(files[i].hex, MS_SHA256_LEN, want);
         const char *src = files[i].pack_path != NULL ? files[i].pack_path : files[i].f->path;
-        if ((st = ms_tar_writer_add_file(w, name, src, files[i].size, want,
-                                         err)) != MS_OK)
+        /* A compressed file was written around the page cache and is read once more. */
+        unsigned how = files[i].pack_path != NULL ? MS_TAR_READ_DIRECT : 0;
+        if ((st = ms_tar_writer_add_file(w, name, src, files[i].size, want, how, err)) != MS_OK)
             goto out;
     }
     if ((st = ms_tar_writer_commit(w, err)) != MS_OK)

@@ -175,6 +175,14 @@ ms_status ms_st_writer_commit(ms_st_writer *w, ms_error *err);
  */
 void ms_st_writer_set_direct(ms_st_writer *w, int on);
 int ms_st_writer_direct(const ms_st_writer *w);
+/*
+ * SHA-256 of the streamed file, computed as it is written (set before
+ * ms_st_writer_begin), so that a caller who needs the digest does not read
+ * the file again.  ms_st_writer_sha256() gives the digest and the file's
+ * length after a successful commit and returns 0; -1 otherwise.
+ */
+void ms_st_writer_set_sha256(ms_st_writer *w, int on);
+int ms_st_writer_sha256(const ms_st_writer *w, uint8_t out[32], uint64_t *size);
 
 #ifdef __cplusplus
 }

@@ -14,6 +14,7 @@
 #include "compress/compress.h"
 #include "compress/probes.h"
 #include "compress/quant.h"
+#include "core/digest.h"
 #include "modelseal/compress.h"
 #include "modelseal/safetensors.h"
 
@@ -69,7 +70,8 @@ static void test_stream_writer(void)
 }
 
 /* Write three tensors whose bytes cross the 4 MiB staging blocks unevenly. */
-static void write_odd(const char *path, int direct, const uint8_t *data, int *was_direct)
+static void write_odd(const char *path, int direct, const uint8_t *data, int *was_direct,
+                      uint8_t digest[32], uint64_t *size)
 {
     ms_error err;
     ms_st_writer *w = NULL;
@@ -80,6 +82,8 @@ static void write_odd(const char *path, int direct, const uint8_t *data, int *wa
     CHECK_INT(ms_st_writer_add(w, "c", MS_DTYPE_U8, 1, sc, NULL, &err), MS_OK);
     CHECK_INT(ms_st_writer_set_metadata(w, "k", "v", &err), MS_OK);
     ms_st_writer_set_direct(w, direct);
+    ms_st_writer_set_sha256(w, 1);
+    CHECK_INT(ms_st_writer_sha256(w, digest, size), -1); /* nothing written yet */
     CHECK_INT(ms_st_writer_begin(w, path, &err), MS_OK);
     size_t total = sa[0] + sb[0] + sc[0], off = 0, step = 1;
     while (off < total) {
@@ -90,6 +94,7 @@ static void write_odd(const char *path, int direct, const uint8_t *data, int *wa
     }
     CHECK_INT(ms_st_writer_commit(w, &err), MS_OK);
     *was_direct = ms_st_writer_direct(w);
+    CHECK_INT(ms_st_writer_sha256(w, digest, size), 0);
     ms_st_writer_free(w);
 }
 
@@ -123,8 +128,10 @@ static void test_direct_writer(void)
         data[i] = (uint8_t)(x >> 24);
     }
     int d0 = -1, d1 = -1;
-    write_odd(path_in("buffered.safetensors"), 0, data, &d0);
-    write_odd(path_in("direct.safetensors"), 1, data, &d1);
+    uint8_t h0[32] = {0}, h1[32] = {0};
+    uint64_t n0 = 0, n1 = 0;
+    write_odd(path_in("buffered.safetensors"), 0, data, &d0, h0, &n0);
+    write_odd(path_in("direct.safetensors"), 1, data, &d1, h1, &n1);
     CHECK_INT(d0, 0);
     /* Where the file system takes O_DIRECT, the writer must have used it. */
     int probe = open(path_in("probe"), O_WRONLY | O_CREAT | O_DIRECT, 0600);
@@ -142,6 +149,14 @@ static void test_direct_writer(void)
     CHECK_INT(la, lb);
     if (a != NULL && b != NULL && la == lb)
         CHECK_MEM(a, b, la);
+    /* The digest and length given as written are the file's. */
+    uint8_t want[32];
+    if (b != NULL)
+        ms_sha256_buf(b, lb, want);
+    CHECK_MEM(h0, want, 32);
+    CHECK_MEM(h1, want, 32);
+    CHECK_INT(n0, lb);
+    CHECK_INT(n1, lb);
     /* The data is where the header says, the file ends at its last byte. */
     ms_error err;
     ms_safetensors *st = NULL;

@@ -253,7 +253,7 @@ static uint8_t *big;
 static size_t big_len;
 static uint8_t big_sha[MS_SHA256_LEN];
 
-static ms_status write_sample(const char *path, int64_t mtime, ms_error *err)
+static ms_status write_sample(const char *path, int64_t mtime, unsigned flags, ms_error *err)
 {
     ms_tar_writer *w = NULL;
     ms_error_clear(err);
@@ -262,7 +262,8 @@ static ms_status write_sample(const char *path, int64_t mtime, ms_error *err)
         return st;
     if ((st = ms_tar_writer_add_bytes(w, "a.txt", "hello", 5, err)) == MS_OK &&
         (st = ms_tar_writer_add_bytes(w, "empty", "", 0, err)) == MS_OK &&
-        (st = ms_tar_writer_add_file(w, "dir/big.bin", tpath("big.src"), big_len, big_sha, err)) ==
+        (st = ms_tar_writer_add_file(w, "dir/big.bin", tpath("big.src"), big_len, big_sha, flags,
+                                     err)) ==
             MS_OK &&
         (st = ms_tar_writer_add_bytes(w, "blobs/sha256/z", "512-bytes?", 10, err)) == MS_OK)
         st = ms_tar_writer_commit(w, err);
@@ -279,7 +280,7 @@ static void test_writer_roundtrip(void)
 {
     ms_error err;
     const char *out = tpath("sample.tar");
-    CHECK_INT(write_sample(out, 1700000000, &err), MS_OK);
+    CHECK_INT(write_sample(out, 1700000000, 0, &err), MS_OK);
     CHECK_INT(err.status, MS_OK);
     CHECK(exists(out));
     CHECK_INT(count_prefixed("sample.tar.tmp"), 0);
@@ -351,9 +352,10 @@ static void test_writer_roundtrip(void)
         CHECK(zero);
     }
 
-    /* Deterministic: the same input gives identical bytes; another mtime does not. */
+    /* Deterministic: the same input gives identical bytes (read directly from
+     * disk or not); another mtime does not. */
     const char *out2 = tpath("sample2.tar");
-    CHECK_INT(write_sample(out2, 1700000000, &err), MS_OK);
+    CHECK_INT(write_sample(out2, 1700000000, MS_TAR_READ_DIRECT, &err), MS_OK);
     size_t len2 = 0;
     uint8_t *bytes2 = slurp(out2, &len2);
     CHECK_INT(len2, len);
@@ -361,7 +363,7 @@ static void test_writer_roundtrip(void)
     free(bytes2);
 
     const char *out3 = tpath("sample3.tar");
-    CHECK_INT(write_sample(out3, 0, &err), MS_OK);
+    CHECK_INT(write_sample(out3, 0, 0, &err), MS_OK);
     bytes2 = slurp(out3, &len2);
     CHECK_INT(len2, len);
     CHECK(bytes2 != NULL && len2 >= 512 && octal(bytes2, 136, 12) == 0);
@@ -371,7 +373,7 @@ static void test_writer_roundtrip(void)
 
     /* Commit replaces an existing target. */
     write_file(out3, "old", 3);
-    CHECK_INT(write_sample(out3, 1700000000, &err), MS_OK);
+    CHECK_INT(write_sample(out3, 1700000000, 0, &err), MS_OK);
     bytes2 = slurp(out3, &len2);
     CHECK_INT(len2, want);
     free(bytes2);
@@ -408,44 +410,49 @@ static void test_writer_failures(void)
     /* A file whose content no longer matches the digest. */
     const char *out = tpath("changed.tar");
     ms_tar_writer *w = NULL;
-    CHECK_INT(ms_tar_writer_open(out, 0, &w, &err), MS_OK);
-    ms_error_clear(&err);
-    CHECK_INT(ms_tar_writer_add_file(w, "big.bin", tpath("big.src"), big_len, wrong, &err),
-              MS_E_IO);
-    CHECK_INT(err.status, MS_E_IO);
-    CHECK_CONTAINS(err.message, tpath("big.src"));
-    CHECK_CONTAINS(err.message, "changed");
-    ms_tar_writer_free(w);
-    CHECK(!exists(out));
-    CHECK_INT(count_prefixed("changed.tar"), 0);
+    for (unsigned flags = 0; flags <= MS_TAR_READ_DIRECT; flags++) {
+        CHECK_INT(ms_tar_writer_open(out, 0, &w, &err), MS_OK);
+        ms_error_clear(&err);
+        CHECK_INT(ms_tar_writer_add_file(w, "big.bin", tpath("big.src"), big_len, wrong, flags,
+                                         &err),
+                  MS_E_IO);
+        CHECK_INT(err.status, MS_E_IO);
+        CHECK_CONTAINS(err.message, tpath("big.src"));
+        CHECK_CONTAINS(err.message, "changed");
+        ms_tar_writer_free(w);
+        CHECK(!exists(out));
+        CHECK_INT(count_prefixed("changed.tar"), 0);
 
-    /* A file longer than declared (digest of the declared prefix): changed. */
-    uint8_t prefix_sha[MS_SHA256_LEN];
-    ms_sha256_buf(big, 1000, prefix_sha);
-    CHECK_INT(ms_tar_writer_open(out, 0, &w, &err), MS_OK);
-    ms_error_clear(&err);
-    CHECK_INT(ms_tar_writer_add_file(w, "big.bin", tpath("big.src"), 1000, prefix_sha, &err),
-              MS_E_IO);
-    CHECK_CONTAINS(err.message, "changed");
-    ms_tar_writer_free(w);
-    CHECK(!exists(out));
+        /* A file longer than declared (digest of the declared prefix): changed. */
+        uint8_t prefix_sha[MS_SHA256_LEN];
+        ms_sha256_buf(big, 1000, prefix_sha);
+        CHECK_INT(ms_tar_writer_open(out, 0, &w, &err), MS_OK);
+        ms_error_clear(&err);
+        CHECK_INT(ms_tar_writer_add_file(w, "big.bin", tpath("big.src"), 1000, prefix_sha, flags,
+                                         &err),
+                  MS_E_IO);
+        CHECK_CONTAINS(err.message, "changed");
+        ms_tar_writer_free(w);
+        CHECK(!exists(out));
 
-    /* A file shorter than declared (with the right digest of what is there). */
-    CHECK_INT(ms_tar_writer_open(out, 0, &w, &err), MS_OK);
-    ms_error_clear(&err);
-    CHECK_INT(ms_tar_writer_add_file(w, "big.bin", tpath("big.src"), big_len + 1, big_sha, &err),
-              MS_E_IO);
-    CHECK_INT(err.status, MS_E_IO);
-    CHECK_CONTAINS(err.message, tpath("big.src"));
-    CHECK_CONTAINS(err.message, "shrank");
-    ms_tar_writer_free(w);
-    CHECK(!exists(out));
-    CHECK_INT(count_prefixed("changed.tar"), 0);
+        /* A file shorter than declared (with the right digest of what is there). */
+        CHECK_INT(ms_tar_writer_open(out, 0, &w, &err), MS_OK);
+        ms_error_clear(&err);
+        CHECK_INT(ms_tar_writer_add_file(w, "big.bin", tpath("big.src"), big_len + 1, big_sha,
+                                         flags, &err),
+                  MS_E_IO);
+        CHECK_INT(err.status, MS_E_IO);
+        CHECK_CONTAINS(err.message, tpath("big.src"));
+        CHECK_CONTAINS(err.message, "shrank");
+        ms_tar_writer_free(w);
+        CHECK(!exists(out));
+        CHECK_INT(count_prefixed("changed.tar"), 0);
+    }
 
     /* A missing source file. */
     CHECK_INT(ms_tar_writer_open(out, 0, &w, &err), MS_OK);
     ms_error_clear(&err);
-    CHECK_INT(ms_tar_writer_add_file(w, "x", tpath("missing.src"), 1, big_sha, &err), MS_E_IO);
+    CHECK_INT(ms_tar_writer_add_file(w, "x", tpath("missing.src"), 1, big_sha, 0, &err), MS_E_IO);
     CHECK_CONTAINS(err.message, "missing.src: cannot open");
     ms_tar_writer_free(w);
     CHECK(!exists(out));
