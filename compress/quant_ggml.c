@@ -220,36 +220,112 @@ void ms_dequant_q8_0_row(const void *q, size_t n, float *restrict y)
  * id = 1/d (0 when d == 0), code = min(15, trunc(x * id + 8.5)); value j in
  * the low nibble of byte j, value j + 16 in its high nibble.
  */
-void ms_quant_q4_0_row(const float *restrict x, size_t n, void *out)
+static inline void q4_0_block(const float *restrict x, uint8_t *restrict o)
 {
-    uint8_t *restrict o = out;
-    for (size_t b = 0; b < n / QK; b++, x += QK, o += Q4_0_BYTES) {
-        uint32_t amax_bits = abs_bits_max(x, QK);
+    uint32_t amax_bits = abs_bits_max(x, QK);
+    float max = 0.0f;
+    if (amax_bits != 0) {
+        int j = 0;
+        while ((f2u(x[j]) & 0x7fffffffu) != amax_bits)
+            j++;
+        max = x[j];
+    }
+    float d = max / -8.0f;
+    float id = d != 0.0f ? 1.0f / d : 0.0f;
+    put_f16(o, d);
+    uint8_t *restrict qs = o + 2;
+    if (!(fabsf(id) <= FLT_MAX) || amax_bits >= 0x7f800000u) {
+        memset(qs, 0, QK / 2); /* as for q8_0 */
+        return;
+    }
+    /* x * id lies within -8 * (1 +- 2^-21), so t is in [0.49, 16.51]
+     * and the truncation defined */
+    for (int j = 0; j < QK / 2; j++) {
+        int c0 = (int)(x[j] * id + 8.5f);
+        int c1 = (int)(x[j + QK / 2] * id + 8.5f);
+        c0 = c0 < 15 ? c0 : 15;
+        c1 = c1 < 15 ? c1 : 15;
+        qs[j] = (uint8_t)(c0 | c1 << 4);
+    }
+}
+
+#ifdef MS_X86_KERNELS
+/*
+ * q4_0 with AVX2 and F16C, block by block, the same float operations as
+ * q4_0_block: the maximum of |x| on the bits, the first value with that
+ * magnitude found with a mask of equal lanes, scalar divisions, the
+ * hardware's round-to-nearest-even binary16, then x * id + 8.5 (a multiply
+ * and an add, rounded separately), truncation and the clamp to 15 on 8
+ * lanes at a time.  A block of the special case goes through q4_0_block.
+ */
+MS_TARGET_X86 static void q4_0_row_x86(const float *restrict x, size_t nb, uint8_t *restrict o)
+{
+    const __m256i abs_mask = _mm256_set1_epi32(0x7fffffff);
+    const __m256 half8 = _mm256_set1_ps(8.5f);
+    const __m256i fifteen = _mm256_set1_epi32(15);
+    for (size_t b = 0; b < nb; b++, x += QK, o += Q4_0_BYTES) {
+        __m256 v[4];
+        __m256i a[4];
+        __m256i m = _mm256_setzero_si256();
+        for (int c = 0; c < 4; c++) {
+            v[c] = _mm256_loadu_ps(x + 8 * c);
+            a[c] = _mm256_and_si256(_mm256_castps_si256(v[c]), abs_mask);
+            m = _mm256_max_epu32(m, a[c]);
+        }
+        __m128i h = _mm_max_epu32(_mm256_castsi256_si128(m), _mm256_extracti128_si256(m, 1));
+        h = _mm_max_epu32(h, _mm_shuffle_epi32(h, 0x4e));
+        h = _mm_max_epu32(h, _mm_shuffle_epi32(h, 0xb1));
+        uint32_t amax_bits = (uint32_t)_mm_cvtsi128_si32(h);
+        if (amax_bits >= 0x7f800000u) {
+            q4_0_block(x, o);
+            continue;
+        }
         float max = 0.0f;
         if (amax_bits != 0) {
-            int j = 0;
-            while ((f2u(x[j]) & 0x7fffffffu) != amax_bits)
-                j++;
-            max = x[j];
+            __m256i am = _mm256_set1_epi32((int)amax_bits);
+            uint32_t eq = 0;
+            for (int c = 0; c < 4; c++)
+                eq |= (uint32_t)_mm256_movemask_ps(
+                          _mm256_castsi256_ps(_mm256_cmpeq_epi32(a[c], am)))
+                      << (8 * c);
+            max = x[__builtin_ctz(eq)];
         }
         float d = max / -8.0f;
         float id = d != 0.0f ? 1.0f / d : 0.0f;
-        put_f16(o, d);
-        uint8_t *restrict qs = o + 2;
-        if (!(fabsf(id) <= FLT_MAX) || amax_bits >= 0x7f800000u) {
-            memset(qs, 0, QK / 2); /* as for q8_0 */
+        if (!(fabsf(id) <= FLT_MAX)) {
+            q4_0_block(x, o);
             continue;
         }
-        /* x * id lies within -8 * (1 +- 2^-21), so t is in [0.49, 16.51]
-         * and the truncation defined */
-        for (int j = 0; j < QK / 2; j++) {
-            int c0 = (int)(x[j] * id + 8.5f);
-            int c1 = (int)(x[j + QK / 2] * id + 8.5f);
-            c0 = c0 < 15 ? c0 : 15;
-            c1 = c1 < 15 ? c1 : 15;
-            qs[j] = (uint8_t)(c0 | c1 << 4);
+        uint16_t dh = (uint16_t)_mm_extract_epi16(_mm_cvtps_ph(_mm_set_ss(d), 0), 0);
+        o[0] = (uint8_t)dh;
+        o[1] = (uint8_t)(dh >> 8);
+        const __m256 idv = _mm256_set1_ps(id);
+        __m256i t[4];
+        for (int c = 0; c < 4; c++) {
+            __m256 u = _mm256_add_ps(_mm256_mul_ps(v[c], idv), half8);
+            t[c] = _mm256_min_epi32(_mm256_cvttps_epi32(u), fifteen);
         }
+        /* byte j: value j low, value j + 16 high */
+        __m256i b0 = _mm256_or_si256(t[0], _mm256_slli_epi32(t[2], 4)); /* j 0-7 */
+        __m256i b1 = _mm256_or_si256(t[1], _mm256_slli_epi32(t[3], 4)); /* j 8-15 */
+        __m128i w0 = _mm_packus_epi32(_mm256_castsi256_si128(b0), _mm256_extracti128_si256(b0, 1));
+        __m128i w1 = _mm_packus_epi32(_mm256_castsi256_si128(b1), _mm256_extracti128_si256(b1, 1));
+        _mm_storeu_si128((__m128i *)(void *)(o + 2), _mm_packus_epi16(w0, w1));
     }
+}
+#endif
+
+void ms_quant_q4_0_row(const float *restrict x, size_t n, void *out)
+{
+    uint8_t *restrict o = out;
+#ifdef MS_X86_KERNELS
+    if (ms_x86_kernels()) {
+        q4_0_row_x86(x, n / QK, o);
+        return;
+    }
+#endif
+    for (size_t b = 0; b < n / QK; b++, x += QK, o += Q4_0_BYTES)
+        q4_0_block(x, o);
 }
 
 void ms_dequant_q4_0_row(const void *q, size_t n, float *restrict y)

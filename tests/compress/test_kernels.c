@@ -1,6 +1,6 @@
 /*
  * The hand-written x86 kernels (compress/simd.h) against the portable code
- * they stand in for: q8_0 and f16 quantization, the fidelity sums and the
+ * they stand in for: q8_0, q4_0 and f16 quantization, the fidelity sums and the
  * probe outputs must come out the same, bit for bit, on varied and on awkward
  * input (rounding ties, values a hair either side of a tie, zero,
  * subnormal and non-finite blocks, lengths that leave tails).
@@ -46,22 +46,34 @@ static float uniform(float lo, float hi)
         ms_x86_kernels_disable(0);                                                         \
     } while (0)
 
-enum { Q8_BLOCK = 32, Q8_BYTES = 34 };
+enum { Q8_BLOCK = 32, Q8_BYTES = 34, Q4_BYTES = 18 };
 
-static int q8_0_same(const float *x, size_t n)
+typedef void (*row_fn)(const float *x, size_t n, void *out);
+
+static int rows_same(row_fn fn, size_t block_bytes, const float *x, size_t n)
 {
-    size_t bytes = n / Q8_BLOCK * Q8_BYTES;
+    size_t bytes = n / Q8_BLOCK * block_bytes;
     uint8_t *a = malloc(bytes), *b = malloc(bytes);
     int same = 0;
     if (a != NULL && b != NULL) {
         memset(a, 0xAA, bytes);
         memset(b, 0x55, bytes);
-        BOTH(ms_quant_q8_0_row(x, n, a), ms_quant_q8_0_row(x, n, b));
+        BOTH(fn(x, n, a), fn(x, n, b));
         same = memcmp(a, b, bytes) == 0;
     }
     free(a);
     free(b);
     return same;
+}
+
+static int q8_0_same(const float *x, size_t n)
+{
+    return rows_same(ms_quant_q8_0_row, Q8_BYTES, x, n);
+}
+
+static int q4_0_same(const float *x, size_t n)
+{
+    return rows_same(ms_quant_q4_0_row, Q4_BYTES, x, n);
 }
 
 static void test_q8_0(void)
@@ -113,6 +125,53 @@ static void test_q8_0(void)
     x[6 * Q8_BLOCK] = FLT_MAX;
     x[7 * Q8_BLOCK] = FLT_MIN;
     CHECK(q8_0_same(x, N));
+}
+
+static void test_q4_0(void)
+{
+    enum { N = 32 * 64 };
+    float x[N];
+    /* Blocks whose value of largest magnitude is -8 have d = 1 and 1/d = 1:
+     * x + 8.5 then lands on every integer and a hair either side. */
+    for (size_t i = 0; i < N; i++) {
+        if (i % Q8_BLOCK == 0) {
+            x[i] = -8.0f;
+            continue;
+        }
+        float t = (float)(int)(i % 17) - 8.5f; /* x + 8.5 = 0 .. 16 */
+        switch (i % 3) {
+        case 0: x[i] = t; break;
+        case 1: x[i] = nextafterf(t, 0.0f); break;
+        default: x[i] = nextafterf(t, t > 0 ? INFINITY : -INFINITY); break;
+        }
+        if (x[i] < -8.0f || x[i] > 8.0f)
+            x[i] = 0.0f;
+    }
+    CHECK(q4_0_same(x, N));
+    /* Ties for the largest magnitude: the first one's sign decides. */
+    for (size_t i = 0; i < N; i++)
+        x[i] = uniform(-1.0f, 1.0f);
+    for (int b = 0; b < 64; b++) {
+        x[b * Q8_BLOCK + (b % 32)] = (b & 1) ? 2.0f : -2.0f;
+        x[b * Q8_BLOCK + 31 - (b % 32)] = (b & 1) ? -2.0f : 2.0f;
+    }
+    CHECK(q4_0_same(x, N));
+    for (int round = 0; round < 50; round++) {
+        float scale = ldexpf(1.0f, (int)(next_u32() % 200) - 100);
+        for (size_t j = 0; j < N; j++)
+            x[j] = uniform(-1.0f, 1.0f) * scale;
+        CHECK(q4_0_same(x, N));
+    }
+    for (int j = 0; j < Q8_BLOCK; j++) {
+        x[0 * Q8_BLOCK + j] = 0.0f;
+        x[1 * Q8_BLOCK + j] = (float)(j + 1) * 0x1p-140f;
+        x[3 * Q8_BLOCK + j] = -(float)j * 0x1p-124f;
+    }
+    x[2 * Q8_BLOCK + 5] = INFINITY;
+    x[4 * Q8_BLOCK + 7] = NAN;
+    x[5 * Q8_BLOCK] = -FLT_MAX;
+    x[6 * Q8_BLOCK] = FLT_MIN;
+    CHECK(q4_0_same(x, N));
 }
 
 static void test_f16(void)
@@ -249,6 +308,7 @@ int main(void)
     CHECK_INT(ms_x86_kernels(), 0);
     ms_x86_kernels_disable(0);
     test_q8_0();
+    test_q4_0();
     test_f16();
     test_fidelity();
     test_probes();
