@@ -183,7 +183,12 @@ typedef struct job {
     int phase;             /* 0: convert into w, 1: quantize and measure */
     size_t *next;          /* shared: the next chunk of rows to take */
     size_t chunk;          /* rows per chunk, a multiple of MS_PROBE_BLOCK_ROWS */
-    int bad;               /* 1: non-finite value found, 2: out of memory */
+    /* rows read with pread from fd into a buffer per thread, or (fd < 0) from src */
+    const ms_safetensors *in;
+    const ms_tensor_info *ti;
+    int fd;
+    ms_error ioerr;        /* when bad == 3 */
+    int bad;               /* 1: non-finite value found, 2: out of memory, 3: read failed */
     size_t bad_index;
     int bad_nan;
 } job;
@@ -214,14 +219,17 @@ static size_t first_non_finite(const float *row, size_t n)
     return c;
 }
 
-/* Phase 0 on rows [begin, end): convert into w, noting the first bad value. */
-static void convert_rows(job *j, size_t begin, size_t end)
+/*
+ * Phase 0 on rows [begin, end), whose bytes start at src: convert into w,
+ * noting the first bad value.
+ */
+static void convert_rows(job *j, size_t begin, size_t end, const uint8_t *src)
 {
     size_t esize = ms_dtype_size(j->rec->dtype);
     size_t cols = j->cols;
     for (size_t r = begin; r < end; r++) {
         float *row = j->w + r * cols;
-        ms_to_f32(j->rec->dtype, j->src + r * cols * esize, cols, row);
+        ms_to_f32(j->rec->dtype, src + (r - begin) * cols * esize, cols, row);
         size_t c;
         if (!j->bad && (c = first_non_finite(row, cols)) < cols) {
             j->bad = 1;
@@ -232,13 +240,15 @@ static void convert_rows(job *j, size_t begin, size_t end)
 }
 
 /*
- * Phase 1 on rows [begin, end), MS_PROBE_BLOCK_ROWS rows at a time: each row
- * is converted (unless it can be read in place), quantized, dequantized and
+ * Phase 1 on rows [begin, end), whose bytes start at src (unless phase 0
+ * made the float copy w), MS_PROBE_BLOCK_ROWS rows at a time: each row is
+ * converted (unless it can be read in place), quantized, dequantized and
  * measured (which also checks it); then the block's probe outputs.  Every
  * result belongs to one row, so how the rows are split changes nothing.
  * Returns 1 when a bad value makes the rest pointless.
  */
-static int measure_rows(job *j, size_t begin, size_t end, float *deq, float *conv)
+static int measure_rows(job *j, size_t begin, size_t end, const uint8_t *src, float *deq,
+                        float *conv)
 {
     enum { B = MS_PROBE_BLOCK_ROWS };
     size_t esize = ms_dtype_size(j->rec->dtype);
@@ -254,9 +264,10 @@ static int measure_rows(job *j, size_t begin, size_t end, float *deq, float *con
             if (j->w != NULL) {
                 o = j->w + r * cols;
             } else if (j->direct) {
-                o = (const float *)(const void *)(j->src + r * cols * 4);
+                o = (const float *)(const void *)(src + (r - begin) * cols * 4);
             } else {
-                ms_to_f32(j->rec->dtype, j->src + r * cols * esize, cols, conv + q * cols);
+                ms_to_f32(j->rec->dtype, src + (r - begin) * cols * esize, cols,
+                          conv + q * cols);
                 o = conv + q * cols;
             }
             uint8_t *dst = j->stored + r * j->row_bytes;
@@ -296,41 +307,60 @@ static int measure_rows(job *j, size_t begin, size_t end, float *deq, float *con
  * A thread's part: chunks of rows taken in increasing order from the
  * shared counter until none is left, so threads that run faster (or get a
  * CPU sooner) take more.  A job's chunks rise, so the first bad value it
- * notes is its lowest; the caller takes the lowest over the jobs.
+ * notes is its lowest; the caller takes the lowest over the jobs.  With a
+ * file descriptor, each chunk's bytes are read into a buffer of the
+ * thread's, which stays in the CPU cache for the passes over its rows.
  */
 static void *run_job(void *arg)
 {
     job *j = arg;
     size_t cols = j->cols;
+    size_t row_in = cols * ms_dtype_size(j->rec->dtype);
     enum { B = MS_PROBE_BLOCK_ROWS };
     float *deq = NULL, *conv = NULL;
+    uint8_t *raw = NULL;
+    int convert = j->w == NULL && !j->direct;
     if (j->phase == 1) {
-        int convert = j->w == NULL && !j->direct;
         deq = malloc(B * cols * sizeof *deq);
         conv = convert ? malloc(B * cols * sizeof *conv) : NULL;
-        if (deq == NULL || (convert && conv == NULL)) {
-            free(deq);
-            free(conv);
-            j->bad = 2;
-            return NULL;
-        }
+    }
+    /* 64-byte aligned: the floats of any row are aligned as floats */
+    size_t raw_bytes = j->chunk * row_in > 0 ? j->chunk * row_in : 1;
+    if (j->fd >= 0 && (j->phase == 0 || j->w == NULL) &&
+        posix_memalign((void **)&raw, 64, raw_bytes) != 0)
+        raw = NULL;
+    if ((j->phase == 1 && (deq == NULL || (convert && conv == NULL))) ||
+        (j->fd >= 0 && (j->phase == 0 || j->w == NULL) && raw == NULL)) {
+        j->bad = 2;
+        goto done;
     }
     for (;;) {
         size_t begin = __atomic_fetch_add(j->next, 1, __ATOMIC_RELAXED) * j->chunk;
         if (begin >= j->rows)
             break;
         size_t end = j->rows - begin < j->chunk ? j->rows : begin + j->chunk;
+        const uint8_t *src = j->src + begin * row_in;
+        if (raw != NULL) {
+            if (ms_safetensors_pread(j->in, j->fd, j->ti, (uint64_t)begin * row_in, raw,
+                                     (end - begin) * row_in, &j->ioerr) != MS_OK) {
+                j->bad = 3;
+                break;
+            }
+            src = raw;
+        }
         if (j->phase == 0)
-            convert_rows(j, begin, end);
-        else if (measure_rows(j, begin, end, deq, conv))
+            convert_rows(j, begin, end, src);
+        else if (measure_rows(j, begin, end, src, deq, conv))
             break; /* later chunks cannot hold a lower index */
     }
+done:
     free(deq);
     free(conv);
+    free(raw);
     return NULL;
 }
 
-/* Run phase over rows on up to `threads` threads. */
+/* Run phase over rows on up to `threads` threads: 0, -1 out of memory, -2 read failed (ioerr). */
 static int run_rows(job *proto, int threads)
 {
     size_t rows = proto->rows;
@@ -373,6 +403,10 @@ static int run_rows(job *proto, int threads)
     for (int t = 0; t < nt; t++) {
         if (jobs[t].bad == 2)
             status = -1;
+        if (jobs[t].bad == 3 && status == 0) {
+            status = -2;
+            proto->ioerr = jobs[t].ioerr;
+        }
         /* the lowest index over the jobs */
         if (jobs[t].bad == 1 && (!proto->bad || jobs[t].bad_index < proto->bad_index)) {
             proto->bad = 1;
@@ -632,6 +666,7 @@ typedef struct pipeline {
     double *xd;            /* transposed probe inputs */
     size_t xd_cap;
     const ms_tensor_info *ahead; /* the tensor two after the one being processed */
+    int fd;                      /* the input, for pread; -1: read through the mapping */
 } pipeline;
 
 /* Stored bytes of a tensor processed here (not copied through). */
@@ -676,6 +711,19 @@ static void prefetch(const ms_safetensors *in, const ms_tensor_info *ti)
     (void)madvise((void *)lo, hi - lo, MADV_WILLNEED);
 }
 
+/* run_rows's result as a status. */
+static ms_status rows_status(int rc, const job *j, const tensor_record *t, ms_error *err)
+{
+    if (rc == -2) {
+        if (err != NULL)
+            *err = j->ioerr;
+        return j->ioerr.status;
+    }
+    if (rc != 0)
+        return ms_fail(err, MS_E_NOMEM, "tensor '%s': out of memory", t->name);
+    return MS_OK;
+}
+
 /* Process one tensor and queue its stored bytes (and int8 scales) for the output. */
 static ms_status process(ms_compress_report *r, tensor_record *t, const ms_safetensors *in,
                          pipeline *pl, ms_error *err)
@@ -705,10 +753,12 @@ static ms_status process(ms_compress_report *r, tensor_record *t, const ms_safet
     ms_fidelity_acc *accs = pl->accs;
     int pruning = t->prune.kind != MS_PRUNE_NONE;
     job j = {.rec = t, .src = src, .stored = stored, .rows = rows, .cols = cols,
-             .row_bytes = row_bytes, .row_acc = accs, .k = r->probe_rows};
-    /* F32 rows are read in place when the host and the alignment allow. */
+             .row_bytes = row_bytes, .row_acc = accs, .k = r->probe_rows,
+             .in = in, .ti = ti, .fd = pl->fd};
+    /* F32 rows are used where they are read (in the mapping, or the aligned
+     * buffer of pread) when the host and the alignment allow. */
     j.direct = HOST_LE && t->dtype == MS_DTYPE_F32 &&
-               (uintptr_t)src % _Alignof(float) == 0;
+               (pl->fd >= 0 || (uintptr_t)src % _Alignof(float) == 0);
     if (pruning) {
         /* Pruning needs the whole tensor first: a float copy, checked. */
         if ((wf = malloc((count ? count : 1) * sizeof *wf)) == NULL) {
@@ -717,10 +767,8 @@ static ms_status process(ms_compress_report *r, tensor_record *t, const ms_safet
         }
         j.w = wf;
         j.phase = 0;
-        if (run_rows(&j, r->threads) != 0) {
-            st = ms_fail(err, MS_E_NOMEM, "tensor '%s': out of memory", t->name);
+        if ((st = rows_status(run_rows(&j, r->threads), &j, t, err)) != MS_OK)
             goto out;
-        }
         if (j.bad && ms_scheme_needs_finite(t->scheme))
             goto bad_value;
         pruned = malloc((count ? count : 1) * sizeof *pruned);
@@ -770,10 +818,8 @@ static ms_status process(ms_compress_report *r, tensor_record *t, const ms_safet
         }
     } else {
         j.phase = 1;
-        if (run_rows(&j, r->threads) != 0) {
-            st = ms_fail(err, MS_E_NOMEM, "tensor '%s': out of memory", t->name);
+        if ((st = rows_status(run_rows(&j, r->threads), &j, t, err)) != MS_OK)
             goto out;
-        }
         if (j.bad && ms_scheme_needs_finite(t->scheme))
             goto bad_value;
         ms_fidelity_acc_init(&t->acc);
@@ -813,6 +859,21 @@ ms_status ms_compress_tensors(ms_compress_report *r, const ms_safetensors *in, c
         return st;
     pipeline pl;
     memset(&pl, 0, sizeof pl);
+    /* Rows are read with pread (section 10 of compression.md); a reader
+     * without a file is read through its mapping.  A file that is no
+     * longer the one that was opened (replaced, or its size changed) is an
+     * error: reading a mapping past a shrunken file's end would crash. */
+    ms_error rerr;
+    ms_status rs = ms_safetensors_reopen(in, &pl.fd, &rerr);
+    if (rs == MS_E_USAGE) {
+        pl.fd = -1;
+    } else if (rs != MS_OK) {
+        pl.fd = -1;
+        if (err != NULL)
+            *err = rerr;
+        st = rs;
+        goto out;
+    }
     size_t first = r->n;
     if ((st = plan(r, in, label, first, w, err)) != MS_OK)
         goto out;
@@ -862,6 +923,8 @@ out:
     free(pl.buf[1]);
     free(pl.accs);
     free(pl.xd);
+    if (pl.fd >= 0)
+        close(pl.fd);
     ms_st_writer_free(w);
     return st;
 }

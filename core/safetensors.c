@@ -105,6 +105,8 @@ struct ms_safetensors {
     size_t ntensors;
     st_meta *meta;
     size_t nmeta;
+    dev_t dev; /* the mapped file, for ms_safetensors_reopen */
+    ino_t ino;
 };
 
 static char *xstrdup(const char *s)
@@ -468,6 +470,8 @@ static ms_status open_path(const char *path, ms_safetensors **out, ms_error *err
     }
     uint64_t size = (uint64_t)sb.st_size;
     st->file_size = size;
+    st->dev = sb.st_dev;
+    st->ino = sb.st_ino;
     if (size > SIZE_MAX) {
         close(fd);
         ms_safetensors_close(st);
@@ -561,6 +565,47 @@ const void *ms_safetensors_data(const ms_safetensors *st, const ms_tensor_info *
     if (st == NULL || t == NULL || st->data == NULL || t->end > st->data_size)
         return NULL;
     return st->data + t->begin;
+}
+
+ms_status ms_safetensors_reopen(const ms_safetensors *st, int *fd, ms_error *err)
+{
+    *fd = -1;
+    if (st == NULL || st->map == NULL)
+        return ms_fail(err, MS_E_USAGE, "ms_safetensors_reopen: not a file opened by path");
+    int f = open(st->what, O_RDONLY | O_CLOEXEC);
+    if (f < 0)
+        return ms_fail(err, MS_E_IO, "%s: cannot open: %s", st->what, strerror(errno));
+    struct stat sb;
+    if (fstat(f, &sb) != 0 || sb.st_dev != st->dev || sb.st_ino != st->ino ||
+        (uint64_t)sb.st_size != st->file_size) {
+        close(f);
+        return ms_fail(err, MS_E_IO, "%s: replaced or changed while being read", st->what);
+    }
+    *fd = f;
+    return MS_OK;
+}
+
+ms_status ms_safetensors_pread(const ms_safetensors *st, int fd, const ms_tensor_info *t,
+                               uint64_t off, void *buf, size_t len, ms_error *err)
+{
+    if (st == NULL || t == NULL || st->data == NULL || off > t->end - t->begin ||
+        len > t->end - t->begin - off)
+        return ms_fail(err, MS_E_USAGE, "ms_safetensors_pread: range outside the tensor");
+    uint64_t pos = (uint64_t)(st->data - st->base) + t->begin + off;
+    unsigned char *p = buf;
+    while (len > 0) {
+        ssize_t r = pread(fd, p, len, (off_t)pos);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0)
+            return ms_fail(err, MS_E_IO, "%s: read failed: %s", st->what, strerror(errno));
+        if (r == 0)
+            return ms_fail(err, MS_E_IO, "%s: file shrank while being read", st->what);
+        p += r;
+        pos += (uint64_t)r;
+        len -= (size_t)r;
+    }
+    return MS_OK;
 }
 
 void ms_safetensors_drop(const ms_safetensors *st, const ms_tensor_info *t)

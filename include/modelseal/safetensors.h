@@ -109,6 +109,20 @@ const ms_tensor_info *ms_safetensors_tensor(const ms_safetensors *st, size_t i);
 const ms_tensor_info *ms_safetensors_find(const ms_safetensors *st, const char *name);
 /* Pointer to the tensor's bytes inside the mapping (end - begin bytes). */
 const void *ms_safetensors_data(const ms_safetensors *st, const ms_tensor_info *t);
+
+/*
+ * Reading tensor bytes with pread(2) instead of through the mapping, to
+ * stream a large tensor through a small buffer that stays in the CPU
+ * cache (no page faults, no file pages in the resident set).
+ * ms_safetensors_reopen() opens the file again, by the path it was opened
+ * with, and checks that it is the same file (device, inode and size);
+ * the caller closes the descriptor.  ms_safetensors_pread() reads len
+ * bytes at offset off of tensor t; a file that got shorter is MS_E_IO.
+ * Readers opened from memory have no file: MS_E_USAGE.
+ */
+ms_status ms_safetensors_reopen(const ms_safetensors *st, int *fd, ms_error *err);
+ms_status ms_safetensors_pread(const ms_safetensors *st, int fd, const ms_tensor_info *t,
+                               uint64_t off, void *buf, size_t len, ms_error *err);
 /*
  * Let the kernel drop a tensor's pages from this process's memory once they
  * are no longer needed (a file mapping: they are read again if touched).

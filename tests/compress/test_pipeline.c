@@ -228,6 +228,61 @@ static void test_bad_value_chunks(void)
     free(w);
 }
 
+/* Reading tensor bytes with pread: same bytes as the mapping; a reader
+ * from memory has no file; a replaced or shrunken file is an error. */
+static void test_reopen_pread(void)
+{
+    ms_error err;
+    float w[3 * 100];
+    for (int i = 0; i < 300; i++)
+        w[i] = (float)i * 0.25f;
+    ms_st_writer *wr = NULL;
+    const uint64_t shape[2] = {3, 100};
+    CHECK_INT(ms_st_writer_new(&wr, &err), MS_OK);
+    CHECK_INT(ms_st_writer_add(wr, "w", MS_DTYPE_F32, 2, shape, w, &err), MS_OK);
+    CHECK_INT(ms_st_writer_write(wr, path_in("r.safetensors"), &err), MS_OK);
+    CHECK_INT(ms_st_writer_write(wr, path_in("r2.safetensors"), &err), MS_OK);
+    ms_st_writer_free(wr);
+    ms_safetensors *st = NULL;
+    CHECK_INT(ms_safetensors_open(path_in("r.safetensors"), &st, &err), MS_OK);
+    if (st == NULL)
+        return;
+    const ms_tensor_info *t = ms_safetensors_find(st, "w");
+    int fd = -1;
+    CHECK_INT(ms_safetensors_reopen(st, &fd, &err), MS_OK);
+    float got[100];
+    CHECK_INT(ms_safetensors_pread(st, fd, t, 100 * sizeof(float), got, sizeof got, &err),
+              MS_OK);
+    CHECK_MEM(got, w + 100, sizeof got);
+    CHECK_INT(ms_safetensors_pread(st, fd, t, 250 * sizeof(float), got, sizeof got, &err),
+              MS_E_USAGE);
+    CHECK_CONTAINS(err.message, "range outside the tensor");
+    /* the file cut short after it was opened */
+    CHECK(truncate(path_in("r.safetensors"), 600) == 0);
+    CHECK_INT(ms_safetensors_pread(st, fd, t, 200 * sizeof(float), got, sizeof got, &err),
+              MS_E_IO);
+    CHECK_CONTAINS(err.message, "file shrank while being read");
+    close(fd);
+    CHECK_INT(ms_safetensors_reopen(st, &fd, &err), MS_E_IO);
+    CHECK_CONTAINS(err.message, "replaced or changed while being read");
+    CHECK_INT(fd, -1);
+    /* another file renamed over it, same size */
+    CHECK(rename(path_in("r2.safetensors"), path_in("r.safetensors")) == 0);
+    CHECK_INT(ms_safetensors_reopen(st, &fd, &err), MS_E_IO);
+    CHECK_CONTAINS(err.message, "replaced or changed while being read");
+    ms_safetensors_close(st);
+    /* a reader over memory has no file to read from */
+    size_t len = 0;
+    uint8_t *img = slurp(path_in("r.safetensors"), &len);
+    CHECK(img != NULL);
+    if (img != NULL) {
+        CHECK_INT(ms_safetensors_open_memory(img, len, "mem", &st, &err), MS_OK);
+        CHECK_INT(ms_safetensors_reopen(st, &fd, &err), MS_E_USAGE);
+        ms_safetensors_close(st);
+        free(img);
+    }
+}
+
 static void test_open_header(void)
 {
     ms_error err;
@@ -361,6 +416,7 @@ int main(void)
     test_stream_writer();
     test_direct_writer();
     test_bad_value_chunks();
+    test_reopen_pread();
     test_open_header();
     test_probe_helpers();
     test_to_f32();
