@@ -1092,9 +1092,13 @@ static int out_append(ms_st_writer *w, const void *data, uint64_t len)
     return 0;
 }
 
-/* The stage's last, partial block: padded to the alignment, then cut off. */
-static int out_finish(ms_st_writer *w)
+/*
+ * The stage's last, partial block: padded to the alignment, then cut off.
+ * Returns 0, or -1 with errno set and *what naming the step that failed.
+ */
+static int out_finish(ms_st_writer *w, const char **what)
 {
+    *what = "write failed";
     if (w->stage == NULL || w->stage_len == 0)
         return 0;
     size_t n = w->stage_len;
@@ -1103,6 +1107,7 @@ static int out_finish(ms_st_writer *w)
     if (out_write_all(w, w->stage, padded) != 0)
         return -1;
     w->stage_len = 0;
+    *what = "cannot cut the file to its length";
     if (padded != n && ftruncate(w->fd, (off_t)(w->head + w->total)) != 0)
         return -1;
     return 0;
@@ -1191,8 +1196,9 @@ ms_status ms_st_writer_commit(ms_st_writer *w, ms_error *err)
     if (w->written != w->total)
         return ms_fail(err, MS_E_USAGE, "%s: %llu of %llu tensor bytes written", w->path,
                        (unsigned long long)w->written, (unsigned long long)w->total);
-    if (out_finish(w) != 0)
-        return ms_fail(err, MS_E_IO, "%s: write failed: %s", w->path, strerror(errno));
+    const char *what;
+    if (out_finish(w, &what) != 0)
+        return ms_fail(err, MS_E_IO, "%s: %s: %s", w->path, what, strerror(errno));
     int fd = w->fd;
     w->fd = -1;
     free(w->stage);

@@ -148,9 +148,9 @@ ms_status ms_tar_writer_add_file(ms_tar_writer *w, const char *name, const char 
     }
     /*
      * Direct reads ask for whole chunks (lengths and offsets stay aligned)
-     * and find the end of the file by a short read; buffered reads ask for
-     * what is left, then for one byte more.  Either way a file longer than
-     * size shows up as bytes past it.
+     * until a read returns nothing; buffered reads ask for what is left,
+     * then for one byte more.  Either way a file longer than size shows up
+     * as bytes past it, and one shorter as an end before size.
      */
     uint64_t done = 0;
     int longer = 0;
