@@ -132,6 +132,35 @@ static inline void q8_0_block(const float *restrict x, uint8_t *restrict o)
 #ifdef MS_X86_KERNELS
 
 /*
+ * A block of 32 values for the x86 kernels: the values (v), their bit
+ * patterns without the sign (a), and the largest of those, which is
+ * abs_bits_max's result.
+ */
+MS_TARGET_X86 static inline uint32_t block_abs_max_x86(const float *restrict x, __m256 v[4],
+                                                       __m256i a[4])
+{
+    const __m256i abs_mask = _mm256_set1_epi32(0x7fffffff);
+    __m256i m = _mm256_setzero_si256();
+    for (int c = 0; c < 4; c++) {
+        v[c] = _mm256_loadu_ps(x + 8 * c);
+        a[c] = _mm256_and_si256(_mm256_castps_si256(v[c]), abs_mask);
+        m = _mm256_max_epu32(m, a[c]);
+    }
+    __m128i h = _mm_max_epu32(_mm256_castsi256_si128(m), _mm256_extracti128_si256(m, 1));
+    h = _mm_max_epu32(h, _mm_shuffle_epi32(h, 0x4e));
+    h = _mm_max_epu32(h, _mm_shuffle_epi32(h, 0xb1));
+    return (uint32_t)_mm_cvtsi128_si32(h);
+}
+
+/* put_f16 with the hardware's conversion (round to nearest even, like f32_to_f16). */
+MS_TARGET_X86 static inline void put_f16_x86(uint8_t *p, float f)
+{
+    uint16_t h = (uint16_t)_mm_extract_epi16(_mm_cvtps_ph(_mm_set_ss(f), 0), 0);
+    p[0] = (uint8_t)h;
+    p[1] = (uint8_t)(h >> 8);
+}
+
+/*
  * q8_0 with AVX2 and F16C (compress/simd.h), block by block, the same float operations as
  * q8_0_block, so the same bytes:
  *   - the maximum of |x| is taken on the bits, as abs_bits_max does;
@@ -148,30 +177,20 @@ static inline void q8_0_block(const float *restrict x, uint8_t *restrict o)
  */
 MS_TARGET_X86 static void q8_0_row_x86(const float *restrict x, size_t nb, uint8_t *restrict o)
 {
-    const __m256i abs_mask = _mm256_set1_epi32(0x7fffffff);
     const __m256 sign_mask = _mm256_castsi256_ps(_mm256_set1_epi32((int)0x80000000u));
     const __m256 half = _mm256_set1_ps(0x1.fffffep-2f); /* 0.5 - 2^-25 */
     const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
     for (size_t b = 0; b < nb; b++, x += QK, o += Q8_0_BYTES) {
         __m256 v[4];
-        __m256i m = _mm256_setzero_si256();
-        for (int c = 0; c < 4; c++) {
-            v[c] = _mm256_loadu_ps(x + 8 * c);
-            m = _mm256_max_epu32(m, _mm256_and_si256(_mm256_castps_si256(v[c]), abs_mask));
-        }
-        __m128i h = _mm_max_epu32(_mm256_castsi256_si128(m), _mm256_extracti128_si256(m, 1));
-        h = _mm_max_epu32(h, _mm_shuffle_epi32(h, 0x4e));
-        h = _mm_max_epu32(h, _mm_shuffle_epi32(h, 0xb1));
-        uint32_t amax_bits = (uint32_t)_mm_cvtsi128_si32(h);
+        __m256i a[4];
+        uint32_t amax_bits = block_abs_max_x86(x, v, a);
         float d = u2f(amax_bits) / 127.0f;
         float id = d != 0.0f ? 1.0f / d : 0.0f;
         if (!(id <= FLT_MAX) || amax_bits >= 0x7f800000u) {
             q8_0_block(x, o);
             continue;
         }
-        uint16_t dh = (uint16_t)_mm_extract_epi16(_mm_cvtps_ph(_mm_set_ss(d), 0), 0);
-        o[0] = (uint8_t)dh;
-        o[1] = (uint8_t)(dh >> 8);
+        put_f16_x86(o, d);
         const __m256 idv = _mm256_set1_ps(id);
         __m256i q[4];
         for (int c = 0; c < 4; c++) {
@@ -260,22 +279,12 @@ static inline void q4_0_block(const float *restrict x, uint8_t *restrict o)
  */
 MS_TARGET_X86 static void q4_0_row_x86(const float *restrict x, size_t nb, uint8_t *restrict o)
 {
-    const __m256i abs_mask = _mm256_set1_epi32(0x7fffffff);
     const __m256 half8 = _mm256_set1_ps(8.5f);
     const __m256i fifteen = _mm256_set1_epi32(15);
     for (size_t b = 0; b < nb; b++, x += QK, o += Q4_0_BYTES) {
         __m256 v[4];
         __m256i a[4];
-        __m256i m = _mm256_setzero_si256();
-        for (int c = 0; c < 4; c++) {
-            v[c] = _mm256_loadu_ps(x + 8 * c);
-            a[c] = _mm256_and_si256(_mm256_castps_si256(v[c]), abs_mask);
-            m = _mm256_max_epu32(m, a[c]);
-        }
-        __m128i h = _mm_max_epu32(_mm256_castsi256_si128(m), _mm256_extracti128_si256(m, 1));
-        h = _mm_max_epu32(h, _mm_shuffle_epi32(h, 0x4e));
-        h = _mm_max_epu32(h, _mm_shuffle_epi32(h, 0xb1));
-        uint32_t amax_bits = (uint32_t)_mm_cvtsi128_si32(h);
+        uint32_t amax_bits = block_abs_max_x86(x, v, a);
         if (amax_bits >= 0x7f800000u) {
             q4_0_block(x, o);
             continue;
@@ -296,9 +305,7 @@ MS_TARGET_X86 static void q4_0_row_x86(const float *restrict x, size_t nb, uint8
             q4_0_block(x, o);
             continue;
         }
-        uint16_t dh = (uint16_t)_mm_extract_epi16(_mm_cvtps_ph(_mm_set_ss(d), 0), 0);
-        o[0] = (uint8_t)dh;
-        o[1] = (uint8_t)(dh >> 8);
+        put_f16_x86(o, d);
         const __m256 idv = _mm256_set1_ps(id);
         __m256i t[4];
         for (int c = 0; c < 4; c++) {
