@@ -828,9 +828,10 @@ static ms_status process(ms_compress_report *r, tensor_record *t, const ms_safet
     }
     if (t->probed)
         t->probe_sqnr = ms_probe_sqnr(t->y_comp, t->y_orig, r->probe_rows * rows);
-    /* The input is no longer needed; the output goes to the writer. */
-    out_item it = {.data = stored, .len = nbytes, .drop = ti, .drop_first = 1,
-                   .ahead = pl->ahead};
+    /* The input is no longer needed (its pages were mapped only when it was
+     * read through the mapping); the output goes to the writer. */
+    out_item it = {.data = stored, .len = nbytes, .drop = pl->fd >= 0 ? NULL : ti,
+                   .drop_first = 1, .ahead = pl->ahead};
     st = out_put(&pl->out, &it, err);
     pl->next ^= 1;
     goto out;
