@@ -3,6 +3,7 @@
  * writer, header-only reading, probe helpers, and reading compressed tensors
  * back as floats.
  */
+#include <dirent.h>
 #include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
@@ -283,6 +284,46 @@ static void test_reopen_pread(void)
     }
 }
 
+/* Threads of this process (entries of /proc/self/task), or -1. */
+static int thread_count(void)
+{
+    DIR *d = opendir("/proc/self/task");
+    if (d == NULL)
+        return -1;
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL)
+        n += e->d_name[0] != '.';
+    closedir(d);
+    return n;
+}
+
+/*
+ * ms_blas_single_thread ends OpenBLAS's worker threads (a build of it with
+ * threads starts them when it loads), and BLAS still computes afterwards,
+ * on the calling thread.
+ */
+static void test_blas_single_thread(void)
+{
+    int before = thread_count();
+    ms_blas_single_thread();
+    ms_blas_single_thread(); /* twice is fine */
+    int after = thread_count();
+    printf("# threads before %d, after %d\n", before, after);
+    if (before >= 1)
+        CHECK_INT(after, 1);
+    float x[2 * 8], w[3 * 8], y[2 * 3], ref[2 * 3];
+    for (int i = 0; i < 16; i++)
+        x[i] = (float)(i % 5) - 2.0f;
+    for (int i = 0; i < 24; i++)
+        w[i] = (float)(i % 7) * 0.5f;
+    ms_probe_blas_block(x, 2, 8, w, 3, y, 3);
+    for (int r = 0; r < 3; r++)
+        ms_probe_row(x, 2, 8, w + 8 * r, 3, (size_t)r, ref);
+    CHECK_MEM(y, ref, sizeof y); /* small integers: exact either way */
+    CHECK_INT(thread_count(), after);
+}
+
 static void test_open_header(void)
 {
     ms_error err;
@@ -413,6 +454,7 @@ int main(void)
 {
     if (mkdtemp(dir) == NULL)
         return 1;
+    test_blas_single_thread(); /* first: before this test starts threads of its own */
     test_stream_writer();
     test_direct_writer();
     test_bad_value_chunks();
