@@ -320,17 +320,17 @@ static void *run_job(void *arg)
     float *deq = NULL, *conv = NULL;
     uint8_t *raw = NULL;
     int convert = j->w == NULL && !j->direct;
+    /* the input is read here unless phase 1 works on phase 0's float copy */
+    int reads = j->fd >= 0 && (j->phase == 0 || j->w == NULL);
     if (j->phase == 1) {
         deq = malloc(B * cols * sizeof *deq);
         conv = convert ? malloc(B * cols * sizeof *conv) : NULL;
     }
     /* 64-byte aligned: the floats of any row are aligned as floats */
     size_t raw_bytes = j->chunk * row_in > 0 ? j->chunk * row_in : 1;
-    if (j->fd >= 0 && (j->phase == 0 || j->w == NULL) &&
-        posix_memalign((void **)&raw, 64, raw_bytes) != 0)
+    if (reads && posix_memalign((void **)&raw, 64, raw_bytes) != 0)
         raw = NULL;
-    if ((j->phase == 1 && (deq == NULL || (convert && conv == NULL))) ||
-        (j->fd >= 0 && (j->phase == 0 || j->w == NULL) && raw == NULL)) {
+    if ((j->phase == 1 && (deq == NULL || (convert && conv == NULL))) || (reads && raw == NULL)) {
         j->bad = 2;
         goto done;
     }
@@ -530,8 +530,7 @@ static const char *record_meta_json(const ms_compress_report *r, size_t first, s
 typedef struct out_item {
     const void *data;
     size_t len;
-    const ms_tensor_info *drop;  /* input pages to drop, or NULL */
-    int drop_first;              /* drop before writing (data is not those pages) */
+    const ms_tensor_info *drop;  /* input pages to drop once written (data is them), or NULL */
     const ms_tensor_info *ahead; /* a tensor to ask the kernel for, or NULL */
 } out_item;
 
@@ -552,20 +551,19 @@ typedef struct out_queue {
 static void prefetch(const ms_safetensors *in, const ms_tensor_info *ti);
 
 /*
- * The writer's part of a tensor: ask for a later tensor's pages, drop the
- * input pages of the one just computed (before writing when the data is not
- * those pages), write.  The page work runs here, not between tensors on the
- * computing threads, which would wait for it.
+ * The writer's part of a tensor: ask for a later tensor's pages, write, and
+ * drop the input pages written from (a tensor stored unchanged).  The page
+ * work runs here, not between tensors on the computing threads, which would
+ * wait for it.  Compressed tensors were read with pread (or from memory):
+ * none of their pages are mapped.
  */
 static void out_write(out_queue *q, const out_item *it)
 {
     if (it->ahead != NULL)
         prefetch(q->in, it->ahead);
-    if (it->drop != NULL && it->drop_first)
-        ms_safetensors_drop(q->in, it->drop);
     if (q->st == MS_OK)
         q->st = ms_st_writer_put(q->w, it->data, it->len, &q->err);
-    if (it->drop != NULL && !it->drop_first)
+    if (it->drop != NULL)
         ms_safetensors_drop(q->in, it->drop);
 }
 
@@ -699,7 +697,8 @@ static int reserve(void **p, size_t *cap, size_t n, size_t sz)
     return *p != NULL ? 0 : -1;
 }
 
-/* Start reading a tensor's pages ahead of use (the input mapping). */
+/* Start reading a tensor's pages into the page cache ahead of use (readahead
+ * of the file: for pread and the mapping alike). */
 static void prefetch(const ms_safetensors *in, const ms_tensor_info *ti)
 {
     const uint8_t *p = ti != NULL ? ms_safetensors_data(in, ti) : NULL;
@@ -828,10 +827,8 @@ static ms_status process(ms_compress_report *r, tensor_record *t, const ms_safet
     }
     if (t->probed)
         t->probe_sqnr = ms_probe_sqnr(t->y_comp, t->y_orig, r->probe_rows * rows);
-    /* The input is no longer needed (its pages were mapped only when it was
-     * read through the mapping); the output goes to the writer. */
-    out_item it = {.data = stored, .len = nbytes, .drop = pl->fd >= 0 ? NULL : ti,
-                   .drop_first = 1, .ahead = pl->ahead};
+    /* The output goes to the writer. */
+    out_item it = {.data = stored, .len = nbytes, .ahead = pl->ahead};
     st = out_put(&pl->out, &it, err);
     pl->next ^= 1;
     goto out;

@@ -55,6 +55,15 @@ ms_status ms_read_file(const char *path, size_t max, char **buf, size_t *len, ms
     return MS_OK;
 }
 
+int ms_direct_off(int fd)
+{
+    int fl = fcntl(fd, F_GETFL);
+    if (fl >= 0 && fcntl(fd, F_SETFL, fl & ~O_DIRECT) == 0)
+        return 0;
+    errno = EINVAL;
+    return -1;
+}
+
 ms_status ms_tempfile_beside(const char *path, mode_t mode, int *fd, char **tmp, ms_error *err)
 {
     *fd = -1;

@@ -16,6 +16,14 @@
 ms_status ms_read_file(const char *path, size_t max, char **buf, size_t *len, ms_error *err);
 
 /* Create an O_EXCL temporary file beside path (same directory), mode `mode`. */
+/*
+ * A read or write on fd failed with EINVAL while O_DIRECT is on: turn it off
+ * so the caller can retry through the page cache.  0 when it is off now,
+ * -1 (errno EINVAL) when it cannot be.  For file systems that refuse an
+ * alignment they did not announce, or direct I/O altogether.
+ */
+int ms_direct_off(int fd);
+
 ms_status ms_tempfile_beside(const char *path, mode_t mode, int *fd, char **tmp, ms_error *err);
 
 /*

@@ -1048,13 +1048,9 @@ static int out_write_all(ms_st_writer *w, const void *buf, uint64_t len)
         if (r < 0) {
             if (errno == EINTR)
                 continue;
-            if (errno == EINVAL && w->direct) {
-                int fl = fcntl(w->fd, F_GETFL);
-                if (fl >= 0 && fcntl(w->fd, F_SETFL, fl & ~O_DIRECT) == 0) {
-                    w->direct = 0;
-                    continue;
-                }
-                errno = EINVAL;
+            if (errno == EINVAL && w->direct && ms_direct_off(w->fd) == 0) {
+                w->direct = 0;
+                continue;
             }
             return -1;
         }

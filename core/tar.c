@@ -111,13 +111,9 @@ static ssize_t read_some(int fd, void *buf, size_t want, int *direct)
         ssize_t r = read(fd, buf, want);
         if (r < 0 && errno == EINTR)
             continue;
-        if (r < 0 && errno == EINVAL && *direct) {
-            int fl = fcntl(fd, F_GETFL);
-            if (fl >= 0 && fcntl(fd, F_SETFL, fl & ~O_DIRECT) == 0) {
-                *direct = 0;
-                continue;
-            }
-            errno = EINVAL;
+        if (r < 0 && errno == EINVAL && *direct && ms_direct_off(fd) == 0) {
+            *direct = 0;
+            continue;
         }
         return r;
     }
