@@ -26,7 +26,18 @@ int cli_source_date_epoch(const char *cmd, int64_t *out);
 /* Parse --at TIME (RFC 3339); on failure prints and returns EXIT_USAGE (else 0). */
 int cli_parse_time(const char *cmd, const char *text, int64_t *out);
 
-/* Write text to path (created or truncated); prints and returns EXIT_CANNOT_CHECK on failure. */
+/*
+ * Handlers for SIGINT, SIGTERM, SIGHUP, SIGQUIT and SIGPIPE that remove
+ * named temporaries (ms_temporaries_remove) and then let the signal end the
+ * process (cli/signals.c).  cli_on_fatal_signal is the handler itself.
+ */
+void cli_signals_install(void);
+void cli_on_fatal_signal(int sig);
+
+/*
+ * Write text to path atomically (a file replaced whole, never a symbolic
+ * link written through); prints and returns EXIT_CANNOT_CHECK on failure.
+ */
 int cli_write_text(const char *cmd, const char *path, const char *text);
 
 int cmd_keygen(int argc, char **argv);

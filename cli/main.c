@@ -76,16 +76,10 @@ int cli_parse_time(const char *cmd, const char *text, int64_t *out)
 
 int cli_write_text(const char *cmd, const char *path, const char *text)
 {
-    FILE *f = fopen(path, "w");
-    int ok = f != NULL && fputs(text, f) >= 0;
-    int saved = errno;
-    if (f != NULL && fclose(f) != 0 && ok) {
-        ok = 0;
-        saved = errno;
-    }
-    if (ok)
+    ms_error err;
+    if (ms_file_write_atomic(path, text, strlen(text), &err) == MS_OK)
         return 0;
-    fprintf(stderr, "modelseal %s: %s: cannot write: %s\n", cmd, path, strerror(saved));
+    fprintf(stderr, "modelseal %s: %s\n", cmd, err.message);
     return EXIT_CANNOT_CHECK;
 }
 
@@ -113,6 +107,7 @@ int main(int argc, char **argv)
         {"audit", cmd_audit},
         {"verify-oms", cmd_verify_oms}, {"sign-oms", cmd_sign_oms},
     };
+    cli_signals_install();
     /* Nothing here uses OpenBLAS's threads: stop their start-up spinning. */
     ms_blas_single_thread();
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)

@@ -28,8 +28,7 @@ static void restore_and_reraise(int sig)
     int fd = echo_off_fd;
     if (fd >= 0)
         (void)tcsetattr(fd, TCSAFLUSH, &saved_termios); /* async-signal-safe */
-    signal(sig, SIG_DFL);
-    raise(sig);
+    cli_on_fatal_signal(sig);
 }
 
 static void write_all(int fd, const char *s)

@@ -844,9 +844,13 @@ out:
 }
 
 ms_status ms_compress_tensors(ms_compress_report *r, const ms_safetensors *in, const char *label,
-                              const char *out_path, unsigned flags, uint8_t *sha256,
+                              const char *out_path, unsigned flags, int *out_fd, uint8_t *sha256,
                               uint64_t *size, ms_error *err)
 {
+    if (((flags & MS_COMPRESS_OUT_SCRATCH) != 0) != (out_fd != NULL))
+        return ms_fail(err, MS_E_USAGE, "ms_compress_tensors: out_fd goes with a scratch output");
+    if (out_fd != NULL)
+        *out_fd = -1;
     ms_st_writer *w = NULL;
     /* Compressing again would lose the record that decodes the stored tensors. */
     if (ms_safetensors_metadata_get(in, MS_META_COMPRESSION) != NULL)
@@ -888,6 +892,7 @@ ms_status ms_compress_tensors(ms_compress_report *r, const ms_safetensors *in, c
     st = ms_st_writer_set_metadata(w, MS_META_COMPRESSION, meta, err);
     free((void *)meta);
     ms_st_writer_set_direct(w, (flags & MS_COMPRESS_OUT_DIRECT) != 0);
+    ms_st_writer_set_scratch(w, out_fd != NULL);
     ms_st_writer_set_sha256(w, sha256 != NULL && size != NULL);
     if (st != MS_OK || (st = ms_st_writer_begin(w, out_path, err)) != MS_OK)
         goto out;
@@ -915,6 +920,8 @@ ms_status ms_compress_tensors(ms_compress_report *r, const ms_safetensors *in, c
         st = ms_st_writer_commit(w, err);
     if (st == MS_OK && sha256 != NULL && size != NULL)
         ms_st_writer_sha256(w, sha256, size);
+    if (st == MS_OK && out_fd != NULL)
+        *out_fd = ms_st_writer_take_fd(w);
 out:
     out_stop(&pl.out);
     free(pl.buf[0]);
@@ -976,7 +983,8 @@ char *ms_compress_recipe_json(const ms_compress_report *r)
     return ms_recipe_to_json(r->recipe);
 }
 
-ms_status ms_compress_write_probes(const ms_compress_report *r, const char *path, ms_error *err)
+static ms_status write_probes(const ms_compress_report *r, const char *path, int *scratch_fd,
+                              uint8_t *sha256, uint64_t *size, ms_error *err)
 {
     ms_st_writer *w = NULL;
     ms_status st = ms_st_writer_new(&w, err);
@@ -1003,10 +1011,31 @@ ms_status ms_compress_write_probes(const ms_compress_report *r, const char *path
         if (st == MS_OK)
             st = ms_st_writer_add(w, name, MS_DTYPE_F32, 2, shape, t->y_comp, err);
     }
+    if (st == MS_OK && scratch_fd != NULL) {
+        ms_st_writer_set_scratch(w, 1);
+        ms_st_writer_set_sha256(w, 1);
+    }
     if (st == MS_OK)
         st = ms_st_writer_write(w, path, err);
+    if (st == MS_OK && scratch_fd != NULL) {
+        ms_st_writer_sha256(w, sha256, size);
+        *scratch_fd = ms_st_writer_take_fd(w);
+    }
     ms_st_writer_free(w);
     return st;
+}
+
+ms_status ms_compress_write_probes(const ms_compress_report *r, const char *path, ms_error *err)
+{
+    return write_probes(r, path, NULL, NULL, NULL, err);
+}
+
+ms_status ms_compress_write_probes_scratch(const ms_compress_report *r, const char *near_path,
+                                           int *fd, uint8_t sha256[32], uint64_t *size,
+                                           ms_error *err)
+{
+    *fd = -1;
+    return write_probes(r, near_path, fd, sha256, size, err);
 }
 
 /* JSON number, or null for the infinities of exact reconstruction. */
@@ -1250,7 +1279,7 @@ ms_status ms_compress_file(const char *input, const char *output, const char *pr
     const char *base = strrchr(input, '/');
     if (st == MS_OK)
         st = ms_compress_tensors(r, in, base != NULL ? base + 1 : input, output,
-                                 MS_COMPRESS_OUT_DIRECT, NULL, NULL, err);
+                                 MS_COMPRESS_OUT_DIRECT, NULL, NULL, NULL, err);
     if (st == MS_OK)
         st = ms_compress_report_finish(r, err);
     if (st == MS_OK && probes_path != NULL && opt->probes)

@@ -1,6 +1,5 @@
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +8,8 @@
 
 #include "core/error_internal.h"
 #include "core/fsutil.h"
+#include "core/outfile.h"
+#include "modelseal/files.h"
 
 ms_status ms_read_file(const char *path, size_t max, char **buf, size_t *len, ms_error *err)
 {
@@ -64,83 +65,14 @@ int ms_direct_off(int fd)
     return -1;
 }
 
-ms_status ms_tempfile_beside(const char *path, mode_t mode, int *fd, char **tmp, ms_error *err)
-{
-    *fd = -1;
-    *tmp = NULL;
-    size_t n = strlen(path) + 32;
-    char *t = malloc(n);
-    if (t == NULL)
-        return ms_fail(err, MS_E_NOMEM, "%s: out of memory", path);
-    /* A random suffix through O_EXCL: never reuses or follows an existing name. */
-    for (int attempt = 0; attempt < 100; attempt++) {
-        unsigned r = (unsigned)getpid() * 2654435761u ^ (unsigned)rand() ^ (unsigned)attempt;
-        snprintf(t, n, "%s.tmp-%08x", path, r);
-        int f = open(t, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
-        if (f >= 0) {
-            fchmod(f, mode);
-            *fd = f;
-            *tmp = t;
-            return MS_OK;
-        }
-        if (errno != EEXIST) {
-            ms_status st = ms_fail(err, MS_E_IO, "%s: cannot create: %s", t, strerror(errno));
-            free(t);
-            return st;
-        }
-    }
-    free(t);
-    return ms_fail(err, MS_E_IO, "%s: cannot create a temporary file", path);
-}
-
-static void fsync_parent(const char *path)
-{
-    char *copy = strdup(path);
-    if (copy == NULL)
-        return;
-    int d = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (d >= 0) {
-        fsync(d);
-        close(d);
-    }
-    free(copy);
-}
-
-ms_status ms_commit_tempfile(int fd, const char *tmp, const char *path, int replace,
-                             ms_error *err)
-{
-    if (fsync(fd) != 0) {
-        int e = errno;
-        close(fd);
-        unlink(tmp);
-        return ms_fail(err, MS_E_IO, "%s: fsync failed: %s", path, strerror(e));
-    }
-    if (close(fd) != 0) {
-        int e = errno;
-        unlink(tmp);
-        return ms_fail(err, MS_E_IO, "%s: close failed: %s", path, strerror(e));
-    }
-    int rc = replace ? rename(tmp, path) : renameat2(AT_FDCWD, tmp, AT_FDCWD, path,
-                                                     RENAME_NOREPLACE);
-    if (rc != 0) {
-        int e = errno;
-        unlink(tmp);
-        if (e == EEXIST)
-            return ms_fail(err, MS_E_EXISTS, "%s: already exists", path);
-        return ms_fail(err, MS_E_IO, "%s: cannot rename into place: %s", path, strerror(e));
-    }
-    fsync_parent(path);
-    return MS_OK;
-}
-
 ms_status ms_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode,
                                ms_error *err)
 {
-    int fd;
-    char *tmp;
-    ms_status st = ms_tempfile_beside(path, mode, &fd, &tmp, err);
+    ms_outfile *o;
+    ms_status st = ms_outfile_open(path, mode, &o, err);
     if (st != MS_OK)
         return st;
+    int fd = ms_outfile_fd(o);
     const char *p = data;
     size_t done = 0;
     while (done < len) {
@@ -149,16 +81,21 @@ ms_status ms_write_file_atomic(const char *path, const void *data, size_t len, m
             continue;
         if (w < 0) {
             st = ms_fail(err, MS_E_IO, "%s: write failed: %s", path, strerror(errno));
-            close(fd);
-            unlink(tmp);
-            free(tmp);
+            ms_outfile_free(o);
             return st;
         }
         done += (size_t)w;
     }
-    st = ms_commit_tempfile(fd, tmp, path, 1, err);
-    free(tmp);
+    st = ms_outfile_commit(o, 1, err);
+    ms_outfile_free(o);
     return st;
+}
+
+ms_status ms_file_write_atomic(const char *path, const void *data, size_t len, ms_error *err)
+{
+    if (path == NULL || (data == NULL && len > 0))
+        return ms_fail(err, MS_E_USAGE, "ms_file_write_atomic: NULL argument");
+    return ms_write_file_atomic(path, data, len, 0644, err);
 }
 
 const char *ms_path_problem(const char *p)

@@ -15,7 +15,6 @@
 /* Read a whole regular file of at most max bytes; *buf is malloc'd and NUL-terminated. */
 ms_status ms_read_file(const char *path, size_t max, char **buf, size_t *len, ms_error *err);
 
-/* Create an O_EXCL temporary file beside path (same directory), mode `mode`. */
 /*
  * A read or write on fd failed with EINVAL while O_DIRECT is on: turn it off
  * so the caller can retry through the page cache.  0 when it is off now,
@@ -24,17 +23,7 @@ ms_status ms_read_file(const char *path, size_t max, char **buf, size_t *len, ms
  */
 int ms_direct_off(int fd);
 
-ms_status ms_tempfile_beside(const char *path, mode_t mode, int *fd, char **tmp, ms_error *err);
-
-/*
- * fsync fd, close it and rename tmp to path (replacing path), then fsync the
- * directory.  With replace == 0, an existing path is refused (MS_E_EXISTS)
- * and tmp removed.
- */
-ms_status ms_commit_tempfile(int fd, const char *tmp, const char *path, int replace,
-                             ms_error *err);
-
-/* Write len bytes to path atomically (temp file, fsync, rename). */
+/* Write len bytes to path atomically (core/outfile.h: a nameless file linked into place). */
 ms_status ms_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode,
                                ms_error *err);
 

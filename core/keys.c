@@ -38,6 +38,7 @@
 #include "core/base64.h"
 #include "core/digest.h"
 #include "core/error_internal.h"
+#include "core/outfile.h"
 #include "modelseal/keys.h"
 
 #define KEY_FILE_MAX (64u * 1024u)
@@ -1708,28 +1709,24 @@ ms_status ms_public_key_load(const char *path, ms_public_key **out, ms_error *er
 /* ---- key file writing --------------------------------------------------- */
 
 /*
- * Create path exclusively with exactly `mode` (fchmod: the umask must not
- * loosen or tighten it), write all of data and fsync.  *created tells the
- * caller whether there is a file to remove after a failure.
+ * Create path exclusively with exactly `mode` (whatever the umask) holding
+ * data, whole or not at all (core/outfile.h: nameless until it is linked
+ * into place, which refuses an existing file or a dangling symlink).
+ * *created tells the caller whether there is a file to remove after a
+ * later failure.
  */
 static ms_status write_new_file(const char *path, mode_t mode, const char *data, size_t len,
                                 int *created, ms_error *err)
 {
     *created = 0;
-    /* O_EXCL with O_CREAT also refuses a dangling symlink at path. */
-    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY, mode);
-    if (fd < 0) {
-        if (errno == EEXIST)
-            return ms_fail(err, MS_E_EXISTS, "%s: already exists", path);
-        return ms_fail(err, MS_E_IO, "%s: cannot create: %s", path, strerror(errno));
-    }
-    *created = 1;
-    if (fchmod(fd, mode) != 0) {
-        int e = errno;
-        close(fd);
-        return ms_fail(err, MS_E_IO, "%s: cannot set mode %04o: %s", path, (unsigned)mode,
-                       strerror(e));
-    }
+    struct stat sb;
+    if (lstat(path, &sb) == 0)
+        return ms_fail(err, MS_E_EXISTS, "%s: already exists", path);
+    ms_outfile *o;
+    ms_status st = ms_outfile_open(path, mode, &o, err);
+    if (st != MS_OK)
+        return st;
+    int fd = ms_outfile_fd(o);
     size_t done = 0;
     while (done < len) {
         ssize_t w = write(fd, data + done, len - done);
@@ -1737,19 +1734,16 @@ static ms_status write_new_file(const char *path, mode_t mode, const char *data,
             continue;
         if (w <= 0) {
             int e = w < 0 ? errno : ENOSPC;
-            close(fd);
+            ms_outfile_free(o);
             return ms_fail(err, MS_E_IO, "%s: write failed: %s", path, strerror(e));
         }
         done += (size_t)w;
     }
-    if (fsync(fd) != 0) {
-        int e = errno;
-        close(fd);
-        return ms_fail(err, MS_E_IO, "%s: fsync failed: %s", path, strerror(e));
-    }
-    if (close(fd) != 0)
-        return ms_fail(err, MS_E_IO, "%s: close failed: %s", path, strerror(errno));
-    return MS_OK;
+    st = ms_outfile_commit(o, 0, err);
+    ms_outfile_free(o);
+    if (st == MS_OK)
+        *created = 1;
+    return st;
 }
 
 /* Make the new directory entries durable too (best effort: some file systems refuse). */

@@ -22,6 +22,7 @@
 #include "core/digest.h"
 #include "core/error_internal.h"
 #include "core/fsutil.h"
+#include "core/outfile.h"
 #include "core/text.h"
 #include "core/json.h"
 #include "modelseal/safetensors.h"
@@ -725,8 +726,11 @@ struct ms_st_writer {
     size_t nmeta, metacap;
     uint64_t total; /* data bytes so far */
     /* streaming state */
-    int fd;         /* temporary file, -1 when not begun */
-    char *tmp, *path;
+    int fd;         /* the output being written, -1 when not begun */
+    ms_outfile *out; /* where fd goes on commit; NULL for a scratch file */
+    int want_scratch;
+    int scratch_fd; /* a committed scratch file, until taken */
+    char *path;
     uint64_t written;
     uint64_t flushed; /* data bytes whose writeback has been started */
     uint64_t head;    /* 8 + header length: bytes before the data */
@@ -755,6 +759,7 @@ ms_status ms_st_writer_new(ms_st_writer **out, ms_error *err)
     if (*out == NULL)
         return ms_fail(err, MS_E_NOMEM, "safetensors writer: out of memory");
     (*out)->fd = -1;
+    (*out)->scratch_fd = -1;
     return MS_OK;
 }
 
@@ -772,11 +777,11 @@ void ms_st_writer_free(ms_st_writer *w)
         free(w->meta[i].value);
     }
     free(w->meta);
-    if (w->fd >= 0) {
+    if (w->out == NULL && w->fd >= 0)
         close(w->fd);
-        unlink(w->tmp);
-    }
-    free(w->tmp);
+    if (w->scratch_fd >= 0)
+        close(w->scratch_fd);
+    ms_outfile_free(w->out); /* an uncommitted file leaves nothing */
     free(w->path);
     free(w->stage);
     ms_sha256_free(w->hash);
@@ -984,6 +989,21 @@ int ms_st_writer_sha256(const ms_st_writer *w, uint8_t out[32], uint64_t *size)
     return 0;
 }
 
+void ms_st_writer_set_scratch(ms_st_writer *w, int on)
+{
+    if (w != NULL)
+        w->want_scratch = on != 0;
+}
+
+int ms_st_writer_take_fd(ms_st_writer *w)
+{
+    if (w == NULL)
+        return -1;
+    int fd = w->scratch_fd;
+    w->scratch_fd = -1;
+    return fd;
+}
+
 void ms_st_writer_set_direct(ms_st_writer *w, int on)
 {
     if (w != NULL)
@@ -1114,9 +1134,13 @@ ms_status ms_st_writer_begin(ms_st_writer *w, const char *path, ms_error *err)
     if (w == NULL || path == NULL || w->fd >= 0)
         return ms_fail(err, MS_E_USAGE, "safetensors writer: NULL argument or already begun");
     /* A writer may be written more than once (to several paths). */
-    free(w->tmp);
     free(w->path);
-    w->tmp = w->path = NULL;
+    w->path = NULL;
+    ms_outfile_free(w->out);
+    w->out = NULL;
+    if (w->scratch_fd >= 0)
+        close(w->scratch_fd);
+    w->scratch_fd = -1;
     size_t jlen = 0;
     char *json = build_header(w, &jlen);
     if (json == NULL)
@@ -1151,7 +1175,12 @@ ms_status ms_st_writer_begin(ms_st_writer *w, const char *path, ms_error *err)
         free(head);
         return ms_fail(err, MS_E_NOMEM, "%s: out of memory", path);
     }
-    ms_status s = ms_tempfile_beside(path, 0644, &w->fd, &w->tmp, err);
+    ms_status s;
+    if (w->want_scratch) {
+        s = ms_scratch_open(path, &w->fd, err);
+    } else if ((s = ms_outfile_open(path, 0644, &w->out, err)) == MS_OK) {
+        w->fd = ms_outfile_fd(w->out);
+    }
     if (s == MS_OK && w->want_direct)
         direct_on(w);
     if (s == MS_OK && out_append(w, head, 8 + hlen) != 0)
@@ -1199,7 +1228,14 @@ ms_status ms_st_writer_commit(ms_st_writer *w, ms_error *err)
     w->fd = -1;
     free(w->stage);
     w->stage = NULL;
-    ms_status s = ms_commit_tempfile(fd, w->tmp, w->path, 1, err);
+    ms_status s = MS_OK;
+    if (w->out == NULL) {
+        w->scratch_fd = fd; /* nothing to put in place: kept for ms_st_writer_take_fd */
+    } else {
+        s = ms_outfile_commit(w->out, 1, err);
+        ms_outfile_free(w->out);
+        w->out = NULL;
+    }
     if (s == MS_OK && w->hash != NULL) {
         ms_sha256_final(w->hash, w->digest);
         w->have_digest = 1;

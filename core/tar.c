@@ -12,6 +12,7 @@
 #include "core/digest.h"
 #include "core/error_internal.h"
 #include "core/fsutil.h"
+#include "core/outfile.h"
 #include "core/tar.h"
 
 #define MS_TAR_CHUNK (1u << 20)
@@ -19,7 +20,7 @@
 struct ms_tar_writer {
     struct archive *a;
     char *path;
-    char *tmp;
+    ms_outfile *out;
     int fd;
     int64_t mtime;
     int committed;
@@ -29,6 +30,11 @@ struct ms_tar_writer {
 static ms_status archive_fail(ms_error *err, struct archive *a, ms_status st, const char *what)
 {
     const char *msg = archive_error_string(a);
+    int e = archive_errno(a);
+    /* libarchive's "Write error" alone does not say that the disk is full. */
+    if (e > 0 && (msg == NULL || strstr(msg, strerror(e)) == NULL))
+        return ms_fail(err, st, "%s: %s: %s", what, msg != NULL ? msg : "archive error",
+                       strerror(e));
     return ms_fail(err, st, "%s: %s", what, msg != NULL ? msg : "archive error");
 }
 
@@ -48,11 +54,12 @@ ms_status ms_tar_writer_open(const char *path, int64_t mtime, ms_tar_writer **ou
         ms_tar_writer_free(w);
         return ms_fail(err, MS_E_NOMEM, "%s: out of memory", path);
     }
-    ms_status st = ms_tempfile_beside(path, 0644, &w->fd, &w->tmp, err);
+    ms_status st = ms_outfile_open(path, 0644, &w->out, err);
     if (st != MS_OK) {
         ms_tar_writer_free(w);
         return st;
     }
+    w->fd = ms_outfile_fd(w->out);
     w->a = archive_write_new();
     if (w->a == NULL) {
         ms_tar_writer_free(w);
@@ -119,18 +126,10 @@ static ssize_t read_some(int fd, void *buf, size_t want, int *direct)
     }
 }
 
-ms_status ms_tar_writer_add_file(ms_tar_writer *w, const char *name, const char *src,
-                                 uint64_t size, const uint8_t sha256[MS_SHA256_LEN], unsigned flags,
-                                 ms_error *err)
+/* Copy fd (from its current offset) into entry name; src names it in messages. */
+static ms_status add_fd(ms_tar_writer *w, const char *name, int fd, int direct, const char *src,
+                        uint64_t size, const uint8_t sha256[MS_SHA256_LEN], ms_error *err)
 {
-    int direct = (flags & MS_TAR_READ_DIRECT) != 0;
-    int fd = direct ? open(src, O_RDONLY | O_CLOEXEC | O_DIRECT) : -1;
-    if (fd < 0) {
-        direct = 0;
-        fd = open(src, O_RDONLY | O_CLOEXEC);
-    }
-    if (fd < 0)
-        return ms_fail(err, MS_E_IO, "%s: cannot open: %s", src, strerror(errno));
     ms_sha256 *h = ms_sha256_new();
     struct archive_entry *e = make_entry(w, name, size);
     ms_status st = MS_OK;
@@ -186,9 +185,43 @@ ms_status ms_tar_writer_add_file(ms_tar_writer *w, const char *name, const char 
 out:
     archive_entry_free(e);
     ms_sha256_free(h);
+    return st;
+}
+
+ms_status ms_tar_writer_add_file(ms_tar_writer *w, const char *name, const char *src,
+                                 uint64_t size, const uint8_t sha256[MS_SHA256_LEN], unsigned flags,
+                                 ms_error *err)
+{
+    int direct = (flags & MS_TAR_READ_DIRECT) != 0;
+    int fd = direct ? open(src, O_RDONLY | O_CLOEXEC | O_DIRECT) : -1;
+    if (fd < 0) {
+        direct = 0;
+        fd = open(src, O_RDONLY | O_CLOEXEC);
+    }
+    if (fd < 0)
+        return ms_fail(err, MS_E_IO, "%s: cannot open: %s", src, strerror(errno));
+    ms_status st = add_fd(w, name, fd, direct, src, size, sha256, err);
     close(fd);
     return st;
 }
+
+ms_status ms_tar_writer_add_fd(ms_tar_writer *w, const char *name, int fd, const char *label,
+                               uint64_t size, const uint8_t sha256[MS_SHA256_LEN], unsigned flags,
+                               ms_error *err)
+{
+    if (lseek(fd, 0, SEEK_SET) != 0)
+        return ms_fail(err, MS_E_IO, "%s: cannot seek: %s", label, strerror(errno));
+    int direct = 0;
+    int fl = fcntl(fd, F_GETFL);
+    if ((flags & MS_TAR_READ_DIRECT) && fl >= 0 && fcntl(fd, F_SETFL, fl | O_DIRECT) == 0)
+        direct = 1;
+    ms_status st = add_fd(w, name, fd, direct, label, size, sha256, err);
+    if (direct)
+        (void)ms_direct_off(fd);
+    return st;
+}
+
+
 
 ms_status ms_tar_writer_add_from(ms_tar_writer *w, const char *name, ms_tar_reader *r,
                                  uint64_t size, const uint8_t *want_sha256, ms_error *err)
@@ -239,7 +272,7 @@ ms_status ms_tar_writer_commit(ms_tar_writer *w, ms_error *err)
 {
     if (archive_write_close(w->a) != ARCHIVE_OK)
         return archive_fail(err, w->a, MS_E_IO, w->path);
-    ms_status st = ms_commit_tempfile(w->fd, w->tmp, w->path, 1, err);
+    ms_status st = ms_outfile_commit(w->out, 1, err);
     w->fd = -1;
     if (st == MS_OK)
         w->committed = 1;
@@ -252,11 +285,7 @@ void ms_tar_writer_free(ms_tar_writer *w)
         return;
     if (w->a != NULL)
         archive_write_free(w->a);
-    if (w->fd >= 0)
-        close(w->fd);
-    if (!w->committed && w->tmp != NULL)
-        unlink(w->tmp);
-    free(w->tmp);
+    ms_outfile_free(w->out); /* an uncommitted bundle leaves nothing */
     free(w->path);
     free(w->buf);
     free(w);

@@ -3,8 +3,9 @@
  *
  * The writer produces a deterministic POSIX (ustar, pax when needed) archive:
  * fixed mtime, owner 0:0 with empty names, mode 0644, entries in call order.
- * It writes to a temporary file beside the target and renames it into place
- * on commit, so a failed write never leaves a partial bundle.
+ * It writes to a nameless file in the target's directory (core/outfile.h) and
+ * links it into place on commit, so a failed or killed write never leaves a
+ * partial bundle.
  *
  * The reader accepts only uncompressed tar and hands out every entry with
  * its type, so callers can refuse links, devices and directories.
@@ -36,6 +37,10 @@ ms_status ms_tar_writer_add_bytes(ms_tar_writer *w, const char *name, const void
 ms_status ms_tar_writer_add_file(ms_tar_writer *w, const char *name, const char *src,
                                  uint64_t size, const uint8_t sha256[MS_SHA256_LEN], unsigned flags,
                                  ms_error *err);
+/* The same from an open file (read from offset 0; label names it in messages). */
+ms_status ms_tar_writer_add_fd(ms_tar_writer *w, const char *name, int fd, const char *label,
+                               uint64_t size, const uint8_t sha256[MS_SHA256_LEN], unsigned flags,
+                               ms_error *err);
 /*
  * Copy the current entry of reader r (size bytes) into entry `name`, hashing
  * it on the way; when want_sha256 is non-NULL a different digest is MS_E_IO

@@ -37,15 +37,15 @@ typedef struct file_entry {
     char src_hex[MS_SHA256_HEX_LEN + 1]; /* the input file */
     char hex[MS_SHA256_HEX_LEN + 1];     /* the file as packed (compressed or not) */
     uint64_t size;
-    char *pack_path;                     /* compressed copy, or NULL for the input itself */
+    int packed;  /* 1 when pack_fd holds a compressed copy to pack instead of the input */
+    int pack_fd; /* a nameless scratch file beside the output (core/outfile.h) */
 } file_entry;
 
-/* Compression state of one pack: a private directory beside the output. */
+/* Compression state of one pack: scratch files that vanish with the process. */
 typedef struct pack_compression {
-    char *dir;
     ms_compress_report *report;
     char *recipe_json;
-    char *probes_path;
+    int probes_fd; /* valid when probes_hex is set */
     char probes_hex[MS_SHA256_HEX_LEN + 1];
     uint64_t probes_size;
 } pack_compression;
@@ -59,17 +59,11 @@ static int wants_compression(const ms_pack_options *o, const char *spec_recipe)
 
 static void compression_cleanup(pack_compression *c, file_entry *files, size_t n)
 {
-    for (size_t i = 0; files != NULL && i < n; i++) {
-        if (files[i].pack_path != NULL)
-            unlink(files[i].pack_path);
-        free(files[i].pack_path);
-    }
-    if (c->probes_path != NULL)
-        unlink(c->probes_path);
-    if (c->dir != NULL)
-        rmdir(c->dir);
-    free(c->dir);
-    free(c->probes_path);
+    for (size_t i = 0; files != NULL && i < n; i++)
+        if (files[i].packed)
+            close(files[i].pack_fd);
+    if (c->probes_hex[0])
+        close(c->probes_fd);
     free(c->recipe_json);
     ms_compress_report_free(c->report);
 }
@@ -117,31 +111,19 @@ static ms_status compress_files(const ms_pack_options *o, const char *spec_recip
         ms_recipe_free(recipe);
         return st;
     }
-    size_t dl = strlen(o->output_path) + 32;
-    if ((c->dir = malloc(dl)) == NULL)
-        return ms_fail(err, MS_E_NOMEM, "out of memory");
-    snprintf(c->dir, dl, "%s.work-XXXXXX", o->output_path);
-    if (mkdtemp(c->dir) == NULL) {
-        st = ms_fail(err, MS_E_IO, "%s: cannot create a work directory: %s", c->dir,
-                     strerror(errno));
-        free(c->dir);
-        c->dir = NULL;
-        return st;
-    }
     for (size_t i = 0; i < n; i++) {
         if (files[i].f->kind != MS_FILE_WEIGHTS)
             continue;
-        size_t pl = dl + 32;
-        if ((files[i].pack_path = malloc(pl)) == NULL)
-            return ms_fail(err, MS_E_NOMEM, "out of memory");
-        snprintf(files[i].pack_path, pl, "%s/%zu.safetensors", c->dir, i);
-        /* Written around the page cache and hashed on the way: read once more,
-         * directly, when it is copied into the bundle (and hashed again). */
+        /* A nameless scratch file beside the output, written around the page
+         * cache and hashed on the way: read once more, directly, when it is
+         * copied into the bundle (and hashed again). */
         uint8_t dg[MS_SHA256_LEN];
         if ((st = ms_compress_tensors(c->report, files[i].f->st, files[i].f->relpath,
-                                      files[i].pack_path, MS_COMPRESS_OUT_DIRECT, dg,
-                                      &files[i].size, err)) != MS_OK)
+                                      o->output_path,
+                                      MS_COMPRESS_OUT_DIRECT | MS_COMPRESS_OUT_SCRATCH,
+                                      &files[i].pack_fd, dg, &files[i].size, err)) != MS_OK)
             return st;
+        files[i].packed = 1;
         ms_hex_encode(dg, MS_SHA256_LEN, files[i].hex);
     }
     if ((st = ms_compress_report_finish(c->report, err)) != MS_OK)
@@ -149,20 +131,15 @@ static ms_status compress_files(const ms_pack_options *o, const char *spec_recip
     if ((c->recipe_json = ms_compress_recipe_json(c->report)) == NULL)
         return ms_fail(err, MS_E_NOMEM, "out of memory");
     if (!o->no_probes && ms_compress_has_probes(c->report)) {
-        size_t pl = dl + 32;
-        if ((c->probes_path = malloc(pl)) == NULL)
-            return ms_fail(err, MS_E_NOMEM, "out of memory");
-        snprintf(c->probes_path, pl, "%s/probes.safetensors", c->dir);
-        if ((st = ms_compress_write_probes(c->report, c->probes_path, err)) != MS_OK)
-            return st;
         uint8_t dg[MS_SHA256_LEN];
-        if ((st = ms_sha256_file(c->probes_path, dg, &c->probes_size, err)) != MS_OK)
+        if ((st = ms_compress_write_probes_scratch(c->report, o->output_path, &c->probes_fd, dg,
+                                                   &c->probes_size, err)) != MS_OK)
             return st;
+        ms_hex_encode(dg, MS_SHA256_LEN, c->probes_hex);
         if (c->probes_size > MS_OCI_MAX_PROBES)
             return ms_fail(err, MS_E_LIMIT, "the probes layer would be %llu bytes, over the %u-byte "
                            "limit: use fewer probe rows", (unsigned long long)c->probes_size,
                            MS_OCI_MAX_PROBES);
-        ms_hex_encode(dg, MS_SHA256_LEN, c->probes_hex);
     }
     return MS_OK;
 }
@@ -312,6 +289,10 @@ ms_status ms_pack(const ms_pack_options *opt_in, ms_pack_result *res, ms_error *
     size_t n = 0;
     ms_tar_writer *w = NULL;
 
+    /* The output first: an unwritable place is found before any hashing. */
+    int64_t mtime = opt->source_date_epoch >= 0 ? opt->source_date_epoch : 0;
+    if ((st = ms_tar_writer_open(opt->output_path, mtime, &w, err)) != MS_OK)
+        goto out;
     if ((st = ms_model_open(opt->model_path, &model, err)) != MS_OK)
         goto out;
     n = ms_model_file_count(model);
@@ -474,9 +455,6 @@ ms_status ms_pack(const ms_pack_options *opt_in, ms_pack_result *res, ms_error *
                             "index", err)) != MS_OK)
         goto out;
 
-    int64_t mtime = opt->source_date_epoch >= 0 ? opt->source_date_epoch : 0;
-    if ((st = ms_tar_writer_open(opt->output_path, mtime, &w, err)) != MS_OK)
-        goto out;
     const char layout[] = MS_OCI_LAYOUT_CONTENT;
     if ((st = ms_tar_writer_add_bytes(w, "oci-layout", layout, strlen(layout), err)) != MS_OK ||
         (st = ms_tar_writer_add_bytes(w, "index.json", index.bytes, index.len, err)) != MS_OK)
@@ -498,8 +476,8 @@ ms_status ms_pack(const ms_pack_options *opt_in, ms_pack_result *res, ms_error *
         snprintf(name, sizeof name, "blobs/sha256/%s", comp.probes_hex);
         uint8_t want[MS_SHA256_LEN];
         ms_hex_decode(comp.probes_hex, MS_SHA256_LEN, want);
-        if ((st = ms_tar_writer_add_file(w, name, comp.probes_path, comp.probes_size, want, 0,
-                                         err)) != MS_OK)
+        if ((st = ms_tar_writer_add_fd(w, name, comp.probes_fd, "integrity probes",
+                                       comp.probes_size, want, 0, err)) != MS_OK)
             goto out;
     }
     for (size_t i = 0; i < n; i++) {
@@ -515,10 +493,13 @@ ms_status ms_pack(const ms_pack_options *opt_in, ms_pack_result *res, ms_error *
         snprintf(name, sizeof name, "blobs/sha256/%s", files[i].hex);
         uint8_t want[MS_SHA256_LEN];
         ms_hex_decode(files[i].hex, MS_SHA256_LEN, want);
-        const char *src = files[i].pack_path != NULL ? files[i].pack_path : files[i].f->path;
         /* A compressed file was written around the page cache and is read once more. */
-        unsigned how = files[i].pack_path != NULL ? MS_TAR_READ_DIRECT : 0;
-        if ((st = ms_tar_writer_add_file(w, name, src, files[i].size, want, how, err)) != MS_OK)
+        if (files[i].packed)
+            st = ms_tar_writer_add_fd(w, name, files[i].pack_fd, files[i].f->relpath,
+                                      files[i].size, want, MS_TAR_READ_DIRECT, err);
+        else
+            st = ms_tar_writer_add_file(w, name, files[i].f->path, files[i].size, want, 0, err);
+        if (st != MS_OK)
             goto out;
     }
     if ((st = ms_tar_writer_commit(w, err)) != MS_OK)

@@ -2,23 +2,26 @@
  * unpack: verify, then write each model file under the target directory.
  *
  * The archive is read a second time for the file contents; every byte is
- * re-hashed on the way and a file is renamed into place only when its
- * digest matches the verified manifest, so swapping the bundle between
+ * re-hashed on the way and a file is put in place (core/outfile.h: it has
+ * no name until then) only when its digest matches the verified manifest, so swapping the bundle between
  * the two reads cannot smuggle in other content.  Paths are opened one
  * component at a time with O_NOFOLLOW, so neither the bundle nor a symbolic
  * link already present in the target can lead a write outside it.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "core/error_internal.h"
 #include "core/fsutil.h"
+#include "core/outfile.h"
 #include "core/tar.h"
 #include "verify/view.h"
 
@@ -76,40 +79,92 @@ typedef struct target {
     const ms_view_file *f;
     int parent;
     const char *leaf;
-    char tmp[64];
-    int fd;
+    ms_outfile *out; /* nameless until committed (core/outfile.h) */
+    int fd;          /* its descriptor while open, else -1 */
     int done;
 } target;
 
 static void target_abort(target *t)
 {
-    if (t->fd >= 0) {
-        close(t->fd);
-        unlinkat(t->parent, t->tmp, 0);
-        t->fd = -1;
-    }
+    ms_outfile_free(t->out);
+    t->out = NULL;
+    t->fd = -1;
     if (t->parent >= 0) {
         close(t->parent);
         t->parent = -1;
     }
 }
 
-static ms_status target_open(int dirfd, target *t, ms_error *err)
+/*
+ * Directories already cleared of what interrupted runs left: by device and
+ * inode, so each is read once.
+ */
+typedef struct swept {
+    dev_t *dev;
+    ino_t *ino;
+    size_t n, cap;
+} swept;
+
+/*
+ * Remove temporaries an earlier run could not (killed while a file system
+ * without nameless files was in use, or by a release that named them
+ * ".modelseal-unpack-PID-N"): regular files with modelseal's temporary
+ * prefixes only.  Safe because the target is locked (ms_unpack): no live
+ * unpack owns them.
+ */
+static void sweep_stale(int parent, swept *sw)
+{
+    struct stat sb;
+    if (fstat(parent, &sb) != 0)
+        return;
+    for (size_t i = 0; i < sw->n; i++)
+        if (sw->dev[i] == sb.st_dev && sw->ino[i] == sb.st_ino)
+            return;
+    if (sw->n == sw->cap) {
+        size_t cap = sw->cap ? sw->cap * 2 : 8;
+        dev_t *d = realloc(sw->dev, cap * sizeof *d);
+        if (d != NULL)
+            sw->dev = d;
+        ino_t *n = realloc(sw->ino, cap * sizeof *n);
+        if (n != NULL)
+            sw->ino = n;
+        if (d == NULL || n == NULL)
+            return;
+        sw->cap = cap;
+    }
+    sw->dev[sw->n] = sb.st_dev;
+    sw->ino[sw->n++] = sb.st_ino;
+    int fd = fcntl(parent, F_DUPFD_CLOEXEC, 0);
+    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+    if (d == NULL) {
+        if (fd >= 0)
+            close(fd);
+        return;
+    }
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (strncmp(e->d_name, ".modelseal-unpack-", 18) != 0 &&
+            strncmp(e->d_name, ".modelseal-tmp-", 15) != 0)
+            continue;
+        struct stat eb;
+        if (fstatat(parent, e->d_name, &eb, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(eb.st_mode))
+            unlinkat(parent, e->d_name, 0);
+    }
+    closedir(d);
+}
+
+static ms_status target_open(int dirfd, target *t, swept *sw, ms_error *err)
 {
     ms_status st = ms_open_parent_beneath(dirfd, t->f->filepath, &t->parent, &t->leaf, err);
     if (st != MS_OK)
         return st;
-    for (int i = 0; i < 100; i++) {
-        snprintf(t->tmp, sizeof t->tmp, ".modelseal-unpack-%d-%d", (int)getpid(), i);
-        t->fd = openat(t->parent, t->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-                       0644);
-        if (t->fd >= 0)
-            return MS_OK;
-        if (errno != EEXIST)
-            break;
-    }
-    return ms_fail(err, MS_E_IO, "'%s': cannot create a temporary file: %s", t->f->filepath,
-                   strerror(errno));
+    sweep_stale(t->parent, sw);
+    char what[4200];
+    snprintf(what, sizeof what, "'%s'", t->f->filepath);
+    if ((st = ms_outfile_openat(t->parent, t->leaf, what, 0644, &t->out, err)) != MS_OK)
+        return st;
+    t->fd = ms_outfile_fd(t->out);
+    return MS_OK;
 }
 
 static ms_status write_all(int fd, const uint8_t *p, size_t n, const char *what, ms_error *err)
@@ -128,14 +183,15 @@ static ms_status write_all(int fd, const uint8_t *p, size_t n, const char *what,
 
 /* Stream one blob into every target that wants it, then commit them. */
 static ms_status extract_blob(ms_tar_reader *r, const char *hex, target *ts, size_t nt, int dirfd,
-                              int force, uint8_t *buf, size_t cap, ms_sha256 *h, ms_error *err)
+                              int force, uint8_t *buf, size_t cap, ms_sha256 *h, swept *sw,
+                              ms_error *err)
 {
     ms_status st = MS_OK;
     size_t opened = 0;
     for (size_t i = 0; i < nt && st == MS_OK; i++) {
         if (ts[i].done || strcmp(ts[i].f->hex, hex) != 0)
             continue;
-        st = target_open(dirfd, &ts[i], err);
+        st = target_open(dirfd, &ts[i], sw, err);
         opened++;
     }
     if (opened == 0)
@@ -162,21 +218,8 @@ static ms_status extract_blob(ms_tar_reader *r, const char *hex, target *ts, siz
         target *t = &ts[i];
         if (t->fd < 0)
             continue;
-        if (st == MS_OK && (fsync(t->fd) != 0 || close(t->fd) != 0))
-            st = ms_fail(err, MS_E_IO, "'%s': %s", t->f->filepath, strerror(errno));
-        else if (st == MS_OK)
-            t->fd = -1;
-        if (st == MS_OK) {
-            int rc = force ? renameat(t->parent, t->tmp, t->parent, t->leaf)
-                           : renameat2(t->parent, t->tmp, t->parent, t->leaf, RENAME_NOREPLACE);
-            if (rc != 0) {
-                st = ms_fail(err, errno == EEXIST ? MS_E_EXISTS : MS_E_IO, "'%s': %s",
-                             t->f->filepath, strerror(errno));
-                unlinkat(t->parent, t->tmp, 0);
-            } else {
-                t->done = 1;
-            }
-        }
+        if (st == MS_OK && (st = ms_outfile_commit(t->out, force, err)) == MS_OK)
+            t->done = 1;
         target_abort(t);
     }
     return st;
@@ -208,6 +251,19 @@ ms_status ms_unpack(const ms_unpack_options *opt, ms_report **report, ms_error *
         ms_view_free(v);
         return st;
     }
+    /* One unpack at a time into a target; the lock dies with its holder. */
+    if (flock(dirfd, LOCK_EX | LOCK_NB) != 0) {
+        int e = errno;
+        if (e == EWOULDBLOCK)
+            st = ms_fail(err, MS_E_IO, "%s: another modelseal unpack is writing into it",
+                         opt->output_dir);
+        else
+            st = ms_fail(err, MS_E_IO, "%s: cannot lock: %s", opt->output_dir, strerror(e));
+        ms_report_set_error(*report, err != NULL ? err->message : ms_strerror(st));
+        close(dirfd);
+        ms_view_free(v);
+        return st;
+    }
     target *ts = calloc(v->file_count ? v->file_count : 1, sizeof *ts);
     ms_tar_reader *r = NULL;
     ms_sha256 *h = ms_sha256_new();
@@ -229,6 +285,7 @@ ms_status ms_unpack(const ms_unpack_options *opt, ms_report **report, ms_error *
     }
     if ((st = ms_tar_reader_open(opt->bundle_path, &r, err)) != MS_OK)
         goto out;
+    swept sw = {0};
     for (;;) {
         ms_tar_entry e;
         int done;
@@ -240,12 +297,14 @@ ms_status ms_unpack(const ms_unpack_options *opt, ms_report **report, ms_error *
             continue;
         char hex[MS_SHA256_HEX_LEN + 1];
         snprintf(hex, sizeof hex, "%s", e.name + strlen(prefix));
-        if ((st = extract_blob(r, hex, ts, v->file_count, dirfd, opt->force, buf, CAP, h, err)) !=
-            MS_OK) {
+        if ((st = extract_blob(r, hex, ts, v->file_count, dirfd, opt->force, buf, CAP, h, &sw,
+                               err)) != MS_OK) {
             ms_fail_prefix(err, "%s", opt->output_dir);
             break;
         }
     }
+    free(sw.dev);
+    free(sw.ino);
     for (size_t i = 0; st == MS_OK && i < v->file_count; i++)
         if (!ts[i].done)
             st = ms_fail(err, MS_E_REJECTED, "'%s': its blob vanished after verification",

@@ -188,6 +188,15 @@ ms_status ms_st_writer_commit(ms_st_writer *w, ms_error *err);
  * ms_st_writer_direct() tells whether the last file was written directly.
  */
 void ms_st_writer_set_direct(ms_st_writer *w, int on);
+/*
+ * Scratch output (set before ms_st_writer_begin): the file is written
+ * where path's directory is but never gets a name, so nothing of it can
+ * outlive the process; commit keeps it open and ms_st_writer_take_fd()
+ * hands its descriptor to the caller (who closes it), -1 when there is
+ * none.  For a copy that is read once more and then thrown away.
+ */
+void ms_st_writer_set_scratch(ms_st_writer *w, int on);
+int ms_st_writer_take_fd(ms_st_writer *w);
 int ms_st_writer_direct(const ms_st_writer *w);
 /*
  * SHA-256 of the streamed file, computed as it is written (set before

@@ -186,5 +186,5 @@ expect_in err "unexpected argument 'extra'"
 run 0 "$M" audit --help
 expect_in out "usage: modelseal audit BUNDLE"
 run 3 "$M" audit child.mseal -o no/such/dir/out.txt
-expect_in err "modelseal audit: no/such/dir/out.txt: cannot write: No such file or directory"
+expect_in err "modelseal audit: no/such/dir/out.txt: cannot create: No such file or directory"
 echo "audit: ok"

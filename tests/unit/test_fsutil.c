@@ -14,6 +14,8 @@
 
 #include "check.h"
 #include "core/fsutil.h"
+#include "core/outfile.h"
+#include "modelseal/files.h"
 
 static char tmpdir[4096];
 static int rootfd = -1;
@@ -268,7 +270,7 @@ static void test_write_atomic(void)
     CHECK_INT(ms_write_file_atomic(p, "", 0, 0644, &err), MS_OK);
     CHECK_INT(stat(p, &sb), 0);
     CHECK_INT(sb.st_size, 0);
-    CHECK_INT(count_containing(tmpdir, ".tmp-"), 0);
+    CHECK_INT(count_containing(tmpdir, ".modelseal-tmp-"), 0);
 
     /* A symbolic link at the target is replaced, not followed. */
     write_plain(tpath("victim"), "keep");
@@ -292,62 +294,123 @@ static void test_write_atomic(void)
     CHECK_INT(ms_write_file_atomic(tpath("adir"), "x", 1, 0644, &err), MS_E_IO);
     CHECK_CONTAINS(err.message, "adir");
     CHECK(is_dir(tpath("adir")));
-    CHECK_INT(count_containing(tmpdir, ".tmp-"), 0);
+    CHECK_INT(count_containing(tmpdir, ".modelseal-tmp-"), 0);
+}
+
+/* Descriptors of this process open on a file whose name ends in " (deleted)" in dir. */
+static int count_unnamed_open(const char *dir)
+{
+    int n = 0;
+    DIR *d = opendir("/proc/self/fd");
+    struct dirent *e;
+    char link[300], target[4200];
+    while (d != NULL && (e = readdir(d)) != NULL) {
+        snprintf(link, sizeof link, "/proc/self/fd/%s", e->d_name);
+        ssize_t r = readlink(link, target, sizeof target - 1);
+        if (r <= 0)
+            continue;
+        target[r] = '\0';
+        if (strncmp(target, dir, strlen(dir)) == 0 && strstr(target, " (deleted)") != NULL)
+            n++;
+    }
+    if (d != NULL)
+        closedir(d);
+    return n;
+}
+
+/* One pass over the outfile rules; named != 0 forces named temporaries. */
+static void outfile_pass(int named)
+{
+    ms_error err;
+    char name[64];
+    snprintf(name, sizeof name, "target-%d.bin", named);
+    const char *target = tpath(name);
+    ms_outfile *o = NULL;
+    if (named)
+        setenv("MODELSEAL_TMPFILE", "named", 1);
+    else
+        unsetenv("MODELSEAL_TMPFILE");
+
+    /* While it is written, the directory shows nothing (or only a hidden name). */
+    CHECK_INT(ms_outfile_open(target, 0600, &o, &err), MS_OK);
+    CHECK(o != NULL);
+    CHECK_INT(ms_outfile_unnamed(o), named ? 0 : 1);
+    CHECK_INT(count_containing(tmpdir, ".modelseal-tmp-"), named ? 1 : 0);
+    CHECK_INT(count_unnamed_open(tmpdir), named ? 0 : 1);
+    struct stat sb;
+    CHECK_INT(fstat(ms_outfile_fd(o), &sb), 0);
+    CHECK_INT(sb.st_mode & 07777, 0600);
+    CHECK_INT(write(ms_outfile_fd(o), "new", 3), 3);
+    CHECK(!exists(target));
+    /* replace == 0 onto a fresh name works; the file keeps its mode. */
+    ms_error_clear(&err);
+    CHECK_INT(ms_outfile_commit(o, 0, &err), MS_OK);
+    ms_outfile_free(o);
+    CHECK_STR(read_plain(target), "new");
+    CHECK_INT(stat(target, &sb), 0);
+    CHECK_INT(sb.st_mode & 07777, 0600);
+    CHECK_INT(count_containing(tmpdir, ".modelseal-tmp-"), 0);
+
+    /* replace == 0 onto an existing target: MS_E_EXISTS naming it, target kept. */
+    CHECK_INT(ms_outfile_open(target, 0644, &o, &err), MS_OK);
+    CHECK_INT(write(ms_outfile_fd(o), "other", 5), 5);
+    ms_error_clear(&err);
+    CHECK_INT(ms_outfile_commit(o, 0, &err), MS_E_EXISTS);
+    CHECK_STR(err.message, named ? tpath("target-1.bin: already exists")
+                                 : tpath("target-0.bin: already exists"));
+    ms_outfile_free(o);
+    CHECK_STR(read_plain(target), "new");
+    CHECK_INT(count_containing(tmpdir, ".modelseal-tmp-"), 0);
+
+    /* replace == 1 replaces. */
+    CHECK_INT(ms_outfile_open(target, 0644, &o, &err), MS_OK);
+    CHECK_INT(write(ms_outfile_fd(o), "third", 5), 5);
+    CHECK_INT(ms_outfile_commit(o, 1, &err), MS_OK);
+    ms_outfile_free(o);
+    CHECK_STR(read_plain(target), "third");
+    CHECK_INT(count_containing(tmpdir, name), 1);
+    CHECK_INT(count_containing(tmpdir, ".modelseal-tmp-"), 0);
+
+    /* Freed without commit: nothing is left and the target is unchanged. */
+    CHECK_INT(ms_outfile_open(target, 0644, &o, &err), MS_OK);
+    CHECK_INT(write(ms_outfile_fd(o), "lost", 4), 4);
+    ms_outfile_free(o);
+    CHECK_STR(read_plain(target), "third");
+    CHECK_INT(count_containing(tmpdir, ".modelseal-tmp-"), 0);
+    CHECK_INT(count_unnamed_open(tmpdir), 0);
+
+    /* ms_temporaries_remove() takes away every listed name (what a signal handler does). */
+    CHECK_INT(ms_outfile_open(target, 0644, &o, &err), MS_OK);
+    ms_temporaries_remove();
+    CHECK_INT(count_containing(tmpdir, ".modelseal-tmp-"), 0);
+    ms_outfile_free(o);
+
+    /* A missing directory: the message names the path given, not a temporary. */
+    o = (ms_outfile *)1;
+    ms_error_clear(&err);
+    CHECK_INT(ms_outfile_open(tpath("nodir/x.mseal"), 0644, &o, &err), MS_E_IO);
+    CHECK(o == NULL);
+    char want[4200];
+    snprintf(want, sizeof want, "%s: cannot create: No such file or directory",
+             tpath("nodir/x.mseal"));
+    CHECK_STR(err.message, want);
+
+    /* A scratch file never has a name, and is gone once closed. */
+    int fd = -1;
+    CHECK_INT(ms_scratch_open(target, &fd, &err), MS_OK);
+    CHECK(fd >= 0);
+    CHECK_INT(write(fd, "scratch", 7), 7);
+    CHECK_INT(count_containing(tmpdir, ".modelseal-tmp-"), 0);
+    CHECK_INT(count_unnamed_open(tmpdir), 1);
+    close(fd);
+    CHECK_INT(count_unnamed_open(tmpdir), 0);
+    unsetenv("MODELSEAL_TMPFILE");
 }
 
 static void test_commit(void)
 {
-    ms_error err;
-    const char *target = tpath("target.bin");
-    int fd = -7;
-    char *tmp = NULL;
-
-    /* Temp files sit beside the target with the requested mode. */
-    CHECK_INT(ms_tempfile_beside(target, 0600, &fd, &tmp, &err), MS_OK);
-    CHECK(fd >= 0);
-    CHECK(tmp != NULL && strncmp(tmp, target, strlen(target)) == 0);
-    CHECK(tmp != NULL && strstr(tmp + strlen(target), ".tmp-") != NULL);
-    struct stat sb;
-    CHECK_INT(fstat(fd, &sb), 0);
-    CHECK_INT(sb.st_mode & 07777, 0600);
-    CHECK_INT(write(fd, "new", 3), 3);
-    /* replace == 0 onto a fresh name works. */
-    ms_error_clear(&err);
-    CHECK_INT(ms_commit_tempfile(fd, tmp, target, 0, &err), MS_OK);
-    CHECK_STR(read_plain(target), "new");
-    CHECK(tmp != NULL && !exists(tmp));
-    free(tmp);
-
-    /* replace == 0 onto an existing target: MS_E_EXISTS, temp removed, target kept. */
-    fd = -7;
-    tmp = NULL;
-    CHECK_INT(ms_tempfile_beside(target, 0644, &fd, &tmp, &err), MS_OK);
-    CHECK_INT(write(fd, "other", 5), 5);
-    ms_error_clear(&err);
-    CHECK_INT(ms_commit_tempfile(fd, tmp, target, 0, &err), MS_E_EXISTS);
-    CHECK_INT(err.status, MS_E_EXISTS);
-    CHECK_CONTAINS(err.message, "target.bin: already exists");
-    CHECK(tmp != NULL && !exists(tmp));
-    CHECK_STR(read_plain(target), "new");
-    CHECK_INT(count_containing(tmpdir, "target.bin.tmp-"), 0);
-    free(tmp);
-
-    /* replace == 1 replaces. */
-    CHECK_INT(ms_tempfile_beside(target, 0644, &fd, &tmp, &err), MS_OK);
-    CHECK_INT(write(fd, "third", 5), 5);
-    CHECK_INT(ms_commit_tempfile(fd, tmp, target, 1, &err), MS_OK);
-    CHECK_STR(read_plain(target), "third");
-    free(tmp);
-    CHECK_INT(count_containing(tmpdir, "target.bin"), 1);
-
-    /* A temp file in a missing directory. */
-    fd = -7;
-    tmp = (char *)1;
-    ms_error_clear(&err);
-    CHECK_INT(ms_tempfile_beside(tpath("nodir/x"), 0644, &fd, &tmp, &err), MS_E_IO);
-    CHECK_INT(fd, -1);
-    CHECK(tmp == NULL);
-    CHECK_CONTAINS(err.message, "nodir/x");
+    outfile_pass(0);
+    outfile_pass(1);
 }
 
 static void test_read_file(void)
