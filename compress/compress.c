@@ -1255,6 +1255,12 @@ ms_status ms_compress_file(const char *input, const char *output, const char *pr
         ms_recipe_free(recipe);
         return st;
     }
+    if (ms_safetensors_count(in) == 0) {
+        ms_safetensors_close(in);
+        ms_recipe_free(recipe);
+        return ms_fail(err, MS_E_FORMAT, "%s: holds no tensors: there is nothing to compress",
+                       input);
+    }
     uint8_t seed[32];
     if (opt->probe_seed != NULL) {
         memcpy(seed, opt->probe_seed, 32);

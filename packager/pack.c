@@ -296,6 +296,15 @@ ms_status ms_pack(const ms_pack_options *opt_in, ms_pack_result *res, ms_error *
     if ((st = ms_model_open(opt->model_path, &model, err)) != MS_OK)
         goto out;
     n = ms_model_file_count(model);
+    /* A signed bundle of no weights would vouch for nothing. */
+    for (size_t i = 0; i < n; i++) {
+        const ms_model_file *mf = ms_model_file_at(model, i);
+        if (mf->kind == MS_FILE_WEIGHTS && mf->st != NULL && ms_safetensors_count(mf->st) == 0) {
+            st = ms_fail(err, MS_E_FORMAT, "%s: holds no tensors: there is no model to seal",
+                         mf->path);
+            goto out;
+        }
+    }
     files = calloc(n, sizeof *files);
     if (files == NULL) {
         st = ms_fail(err, MS_E_NOMEM, "out of memory");
