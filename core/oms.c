@@ -843,8 +843,13 @@ static const char *below(const char *p, const char *dir)
     return p[n] == '/' ? p + n + 1 : NULL;
 }
 
-ms_status ms_oms_path_in_model(const char *model, const char *path, int model_relative,
-                               char **rel, ms_error *err)
+/*
+ * ms_oms_path_in_model() without its last rule: a path outside the model
+ * is MS_OK with *rel NULL.  Only for the signature file, which may lie
+ * anywhere; every caller tests *rel.
+ */
+static ms_status locate_in_model(const char *model, const char *path, int model_relative,
+                                 char **rel, ms_error *err)
 {
     *rel = NULL;
     if (path[0] == '\0')
@@ -884,7 +889,7 @@ ms_status ms_oms_path_in_model(const char *model, const char *path, int model_re
         }
         const char *in = below(n, "/m");
         if (in == NULL || in[0] == '\0')
-            st = ms_fail(err, MS_E_USAGE, "'%s' is not inside the model", path);
+            st = ms_fail(err, MS_E_USAGE, "'%s' is not inside the model '%s'", path, model);
         else if ((*rel = strdup(in)) == NULL)
             st = ms_fail(err, MS_E_NOMEM, "out of memory");
         free(n);
@@ -897,6 +902,15 @@ out:
     free(mlex);
     free(plex);
     free(preal);
+    return st;
+}
+
+ms_status ms_oms_path_in_model(const char *model, const char *path, int model_relative,
+                               char **rel, ms_error *err)
+{
+    ms_status st = locate_in_model(model, path, model_relative, rel, err);
+    if (st == MS_OK && *rel == NULL)
+        st = ms_fail(err, MS_E_USAGE, "'%s' is not inside the model '%s'", path, model);
     return st;
 }
 
@@ -1455,7 +1469,7 @@ static ms_status verify_inner(const ms_oms_verify_options *o, ms_oms_result *r, 
                 st = ms_fail(err, MS_E_NOMEM, "out of memory");
         char *sig_rel = NULL;
         if (st == MS_OK)
-            st = ms_oms_path_in_model(o->model_path, o->signature_path, 0, &sig_rel, err);
+            st = locate_in_model(o->model_path, o->signature_path, 0, &sig_rel, err);
         if (st == MS_OK && sig_rel != NULL && !strlist_has(&ign, sig_rel) &&
             strlist_add(&ign, sig_rel) != 0)
             st = ms_fail(err, MS_E_NOMEM, "out of memory");
@@ -1948,7 +1962,7 @@ ms_status ms_oms_sign(const ms_oms_sign_options *o, ms_oms_sign_info *info, ms_e
     struct stat sb;
     int is_dir = stat(o->model_path, &sb) == 0 && S_ISDIR(sb.st_mode);
     if (st == MS_OK && is_dir)
-        st = ms_oms_path_in_model(o->model_path, o->output_path, 0, &out_rel, err);
+        st = locate_in_model(o->model_path, o->output_path, 0, &out_rel, err);
     if (st == MS_OK && out_rel != NULL && !strlist_has(&ign, out_rel) &&
         strlist_add(&ign, out_rel) != 0)
         st = ms_fail(err, MS_E_NOMEM, "out of memory");

@@ -131,10 +131,11 @@ char *ms_oms_spki_pem(const uint8_t *spki, size_t len, size_t *out_len);
  * Where `path` lies inside `model`, as a '/'-separated relative path
  * (malloc'd) in *rel.  path is taken as given (absolute, or relative to
  * the current directory, "." and ".." resolved, symbolic links of the
- * directories above it too).  When it is not inside model: with
- * model_relative set and path relative, path is taken relative to model
- * instead ("..", leaving model, is refused: MS_E_USAGE); otherwise *rel is
- * NULL.  path naming model itself: MS_E_USAGE.
+ * directories above it too).  When it is not inside model and
+ * model_relative is set, a relative path is taken relative to model
+ * instead.  A path that still lies outside model (absolute, or leaving it
+ * with ".."), names model itself or is empty: MS_E_USAGE, naming it.
+ * MS_OK always sets *rel; on failure it is NULL.
  */
 ms_status ms_oms_path_in_model(const char *model, const char *path, int model_relative,
                                char **rel, ms_error *err);

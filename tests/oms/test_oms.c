@@ -396,19 +396,22 @@ static void test_paths(void)
         const char *path;
         int model_rel;
         ms_status want;
-        const char *rel; /* NULL: not inside */
+        const char *rel; /* NULL: none (MS_OK always sets one) */
     } cases[] = {
         {"pm/model.sig", 0, MS_OK, "model.sig"},
         {"./pm/./sub/../x", 0, MS_OK, "x"},
         {"pm/sub/", 0, MS_OK, "sub"},
-        {"other.sig", 0, MS_OK, NULL},
+        {"other.sig", 0, MS_E_USAGE, NULL},
         {"ignore-me", 1, MS_OK, "ignore-me"},
         {"sub/deep/", 1, MS_OK, "sub/deep"},
         {"pm/ignore-me", 1, MS_OK, "ignore-me"},
         {"../x", 1, MS_E_USAGE, NULL},
         {"a/../../x", 1, MS_E_USAGE, NULL},
         {"pm", 1, MS_E_USAGE, NULL},
-        {"/nonexistent/elsewhere", 1, MS_OK, NULL},
+        {"/nonexistent/elsewhere", 1, MS_E_USAGE, NULL},
+        {"/", 1, MS_E_USAGE, NULL},
+        {"", 1, MS_E_USAGE, NULL},
+        {"", 0, MS_E_USAGE, NULL},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char *rel = NULL;
@@ -429,6 +432,15 @@ static void test_paths(void)
     CHECK_INT(ms_oms_path_in_model("pm", path_of("%s/pm/sub/f", tmp), 0, &rel, &err), MS_OK);
     CHECK_STR(rel, "sub/f");
     free(rel);
+    /* Outside: a usage error naming the path, never success without a path. */
+    rel = NULL;
+    CHECK_INT(ms_oms_path_in_model("pm", "/etc/passwd", 1, &rel, &err), MS_E_USAGE);
+    CHECK(rel == NULL);
+    CHECK_STR(err.message, "'/etc/passwd' is not inside the model 'pm'");
+    CHECK_INT(ms_oms_path_in_model("pm", path_of("%s/pm/../pm2/x", tmp), 1, &rel, &err),
+              MS_E_USAGE);
+    CHECK(rel == NULL);
+    CHECK_CONTAINS(err.message, "/pm/../pm2/x' is not inside the model 'pm'");
     CHECK_INT(chdir(old), 0);
 }
 
