@@ -1819,25 +1819,44 @@ static char *statement_json(const char *name, char **names, uint8_t (*digests)[3
     return out;
 }
 
-static char *bundle_json(const char *payload_b64, const char *sig_b64, const char *pem_b64,
-                         const char *details)
+/*
+ * The bundle, member for member as model_signing writes it: the key as a
+ * hint (1.1) or as the PEM itself (1.0.x), and that version's keyid.
+ */
+static char *bundle_json(const char *payload_b64, const char *sig_b64, const char *pem,
+                         size_t pem_len, ms_key_algorithm alg, ms_oms_material material)
 {
     cJSON *b = cJSON_CreateObject(), *vm, *pk, *env, *sigs, *one;
+    char *pem_b64 = NULL;
     int ok = b != NULL;
     ok = ok && add_str(b, "mediaType", MS_OMS_BUNDLE_MEDIA_TYPE);
     ok = ok && (vm = cJSON_AddObjectToObject(b, "verificationMaterial")) != NULL;
     ok = ok && (pk = cJSON_AddObjectToObject(vm, "publicKey")) != NULL;
-    ok = ok && add_str(pk, "rawBytes", pem_b64);
-    ok = ok && add_str(pk, "keyDetails", details);
+    if (ok && material == MS_OMS_MATERIAL_1_0) {
+        ok = (pem_b64 = ms_base64_encode((const uint8_t *)pem, pem_len)) != NULL;
+        ok = ok && add_str(pk, "rawBytes", pem_b64);
+        ok = ok && add_str(pk, "keyDetails", alg == MS_ALG_ECDSA_P384 ? "PKIX_ECDSA_P384_SHA_384"
+                                                                     : "PKIX_ECDSA_P256_SHA_256");
+    } else if (ok) {
+        uint8_t d[32];
+        char hint[65];
+        ms_sha256_buf(pem, pem_len, d);
+        ms_hex_encode(d, 32, hint);
+        ok = add_str(pk, "hint", hint) != NULL;
+        ok = ok && cJSON_AddArrayToObject(vm, "tlogEntries") != NULL;
+    }
     ok = ok && (env = cJSON_AddObjectToObject(b, "dsseEnvelope")) != NULL;
     ok = ok && add_str(env, "payload", payload_b64);
     ok = ok && add_str(env, "payloadType", MS_OMS_PAYLOAD_TYPE);
     ok = ok && (sigs = cJSON_AddArrayToObject(env, "signatures")) != NULL;
     ok = ok && (one = cJSON_CreateObject()) != NULL && cJSON_AddItemToArray(sigs, one);
     ok = ok && add_str(one, "sig", sig_b64);
-    ok = ok && add_str(one, "keyid", "");
+    if (ok)
+        ok = (material == MS_OMS_MATERIAL_1_0 ? cJSON_AddNullToObject(one, "keyid")
+                                              : cJSON_AddStringToObject(one, "keyid", "")) != NULL;
     char *out = ok ? ms_json_print(b, NULL) : NULL;
     cJSON_Delete(b);
+    free(pem_b64);
     return out;
 }
 
@@ -1849,6 +1868,9 @@ static ms_status sign_checks(const ms_oms_sign_options *o, ms_error *err)
         return ms_fail(err, MS_E_UNSUPPORTED,
                        "OMS signatures use ECDSA keys (P-256 or P-384); the key is %s",
                        ms_key_algorithm_name(ms_secret_key_algorithm(o->key)));
+    if (o->material != MS_OMS_MATERIAL_1_1 && o->material != MS_OMS_MATERIAL_1_0)
+        return ms_fail(err, MS_E_USAGE, "OMS sign: unknown verification material format %d",
+                       (int)o->material);
     if (o->key_spki == NULL || o->key_spki_len == 0)
         return ms_fail(err, MS_E_USAGE, "OMS sign: the key's SubjectPublicKeyInfo is required");
     uint8_t d[32];
@@ -1952,7 +1974,7 @@ ms_status ms_oms_sign(const ms_oms_sign_options *o, ms_oms_sign_info *info, ms_e
 
     strlist ign = {0}, names = {0};
     uint8_t(*digests)[32] = NULL;
-    char *payload = NULL, *payload_b64 = NULL, *sig_b64 = NULL, *pem = NULL, *pem_b64 = NULL;
+    char *payload = NULL, *payload_b64 = NULL, *sig_b64 = NULL, *pem = NULL;
     char *bundle = NULL, *out_rel = NULL;
     uint8_t *pae = NULL, *sig = NULL;
     size_t pae_len, sig_len;
@@ -1988,12 +2010,9 @@ ms_status ms_oms_sign(const ms_oms_sign_options *o, ms_oms_sign_info *info, ms_e
         payload_b64 = ms_base64_encode((const uint8_t *)payload, strlen(payload));
         sig_b64 = ms_base64_encode(sig, sig_len);
         pem = ms_oms_spki_pem(o->key_spki, o->key_spki_len, &pem_len);
-        pem_b64 = pem ? ms_base64_encode((const uint8_t *)pem, pem_len) : NULL;
-        const char *details = ms_secret_key_algorithm(o->key) == MS_ALG_ECDSA_P384
-                                  ? "PKIX_ECDSA_P384_SHA_384"
-                                  : "PKIX_ECDSA_P256_SHA_256";
-        if (payload_b64 && sig_b64 && pem_b64)
-            bundle = bundle_json(payload_b64, sig_b64, pem_b64, details);
+        if (payload_b64 && sig_b64 && pem)
+            bundle = bundle_json(payload_b64, sig_b64, pem, pem_len,
+                                 ms_secret_key_algorithm(o->key), o->material);
         if (bundle == NULL)
             st = ms_fail(err, MS_E_NOMEM, "out of memory");
     }
@@ -2012,7 +2031,6 @@ ms_status ms_oms_sign(const ms_oms_sign_options *o, ms_oms_sign_info *info, ms_e
     free(payload_b64);
     free(sig_b64);
     free(pem);
-    free(pem_b64);
     free(bundle);
     free(out_rel);
     free(pae);

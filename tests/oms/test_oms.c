@@ -599,8 +599,16 @@ static void test_sign(void)
     ms_oms_statement *s = NULL;
     if (b != NULL) {
         CHECK_INT(ms_oms_bundle_verify(b, pk, &err), MS_OK);
-        CHECK_STR(b->key_details, "PKIX_ECDSA_P256_SHA_256");
-        CHECK(b->key_pem != NULL && strncmp(b->key_pem, "-----BEGIN PUBLIC KEY-----\n", 27) == 0);
+        /* The 1.1 key material by default: the hint of the PEM, nothing else. */
+        size_t pem_len;
+        char *pem = ms_oms_spki_pem(spki, spki_len, &pem_len);
+        uint8_t d[32];
+        char hex[65];
+        ms_sha256_buf(pem, pem_len, d);
+        ms_hex_encode(d, 32, hex);
+        CHECK_STR(b->key_hint, hex);
+        CHECK(b->key_pem == NULL && b->key_details == NULL);
+        free(pem);
         CHECK_INT(ms_oms_statement_parse(b->payload, b->payload_len, "p", &s, &err), MS_OK);
     }
     if (s != NULL) {
@@ -629,6 +637,24 @@ static void test_sign(void)
     CHECK_CONTAINS(json, "\"result\":\t\"ok\"");
     free(json);
     ms_oms_result_free(r);
+
+    /* The 1.0 key material: the PEM itself and its details; verifies the same. */
+    o.material = MS_OMS_MATERIAL_1_0;
+    CHECK_INT(ms_oms_sign(&o, &info, &err), MS_OK);
+    b = load_bundle(out, MS_OK, NULL);
+    if (b != NULL) {
+        CHECK_STR(b->key_details, "PKIX_ECDSA_P256_SHA_256");
+        CHECK(b->key_pem != NULL && strncmp(b->key_pem, "-----BEGIN PUBLIC KEY-----\n", 27) == 0);
+        CHECK(b->key_hint == NULL);
+    }
+    ms_oms_bundle_free(b);
+    CHECK_INT(verify(m, out, &r, &err), MS_OK);
+    CHECK(r != NULL && r->key_match == MS_OMS_KEY_MATCH && r->warning_count == 0);
+    ms_oms_result_free(r);
+    o.material = (ms_oms_material)7;
+    CHECK_INT(ms_oms_sign(&o, &info, &err), MS_E_USAGE);
+    CHECK_CONTAINS(err.message, "unknown verification material format 7");
+    o.material = MS_OMS_MATERIAL_1_1;
 
     /* Change, add, remove: each named. */
     write_text(path_of("%s/a/b", m), "changed");
