@@ -41,12 +41,12 @@ static const char verify_help[] =
 static const char sign_help[] =
     "usage: modelseal sign-oms MODEL --key KEY -o SIG [--public-key PUB]\n"
     "                          [--ignore-paths P1,P2] [--no-ignore-git-paths]\n"
-    "                          [--allow-symlinks] [--passphrase-file F]\n"
+    "                          [--allow-symlinks] [--material-format 1.1|1.0]\n"
+    "                          [--passphrase-file F]\n"
     "\n"
     "Sign a model directory (or a single file) in the OpenSSF Model Signing (OMS)\n"
     "v1.0 format of sigstore/model-transparency: a Sigstore bundle v0.3 with a DSSE\n"
-    "envelope over an in-toto statement listing the SHA-256 of every file, the\n"
-    "public key in verificationMaterial.publicKey.rawBytes (as v1.0.x writes it).\n"
+    "envelope over an in-toto statement listing the SHA-256 of every file.\n"
     "`model_signing verify key` and `modelseal verify-oms` check it.\n"
     "\n"
     "options:\n"
@@ -60,6 +60,10 @@ static const char sign_help[] =
     "  --no-ignore-git-paths do not leave out .git, .gitattributes, .github, .gitignore\n"
     "  --allow-symlinks      hash symbolic links to files as their targets (default:\n"
     "                        refuse symbolic links)\n"
+    "  --material-format V   how the signature names the key: 1.1 (default, as\n"
+    "                        model_signing 1.1 writes it: publicKey.hint, the SHA-256\n"
+    "                        of the PEM) or 1.0 (model_signing 1.0.x: the PEM in\n"
+    "                        publicKey.rawBytes; 1.1 verifiers warn about it)\n"
     "  --passphrase-file F   passphrase of an encrypted key (else MODELSEAL_PASSPHRASE,\n"
     "                        else a prompt on the terminal)\n"
     "  -h, --help            show this help\n";
@@ -254,6 +258,7 @@ int cmd_sign_oms(int argc, char **argv)
         {"ignore-paths", required_argument, NULL, 'i'},
         {"no-ignore-git-paths", no_argument, NULL, 'G'},
         {"allow-symlinks", no_argument, NULL, 'L'},
+        {"material-format", required_argument, NULL, 'F'},
         {"passphrase-file", required_argument, NULL, 'P'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -262,6 +267,7 @@ int cmd_sign_oms(int argc, char **argv)
     char **ign_args = NULL;
     size_t n_ign = 0;
     int no_git = 0, allow_symlinks = 0, rc;
+    ms_oms_material material = MS_OMS_MATERIAL_1_1;
     opterr = 0;
     int c;
     while ((c = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
@@ -275,6 +281,17 @@ int cmd_sign_oms(int argc, char **argv)
             break;
         case 'G': no_git = 1; break;
         case 'L': allow_symlinks = 1; break;
+        case 'F':
+            if (strcmp(optarg, "1.1") == 0) {
+                material = MS_OMS_MATERIAL_1_1;
+            } else if (strcmp(optarg, "1.0") == 0) {
+                material = MS_OMS_MATERIAL_1_0;
+            } else {
+                free(ign_args);
+                return cli_usage_error(cmd, "--material-format '%s': expected 1.1 or 1.0",
+                                       optarg);
+            }
+            break;
         case 'P': passphrase_file = optarg; break;
         case 'h': free(ign_args); fputs(sign_help, stdout); return 0;
         case ':':
@@ -356,6 +373,7 @@ int cmd_sign_oms(int argc, char **argv)
             .ignore_count = ign.n,
             .no_git_paths = no_git,
             .allow_symlinks = allow_symlinks,
+            .material = material,
         };
         ms_oms_sign_info info;
         if (ms_oms_sign(&o, &info, &err) != MS_OK)

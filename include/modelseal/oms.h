@@ -131,10 +131,11 @@ char *ms_oms_spki_pem(const uint8_t *spki, size_t len, size_t *out_len);
  * Where `path` lies inside `model`, as a '/'-separated relative path
  * (malloc'd) in *rel.  path is taken as given (absolute, or relative to
  * the current directory, "." and ".." resolved, symbolic links of the
- * directories above it too).  When it is not inside model: with
- * model_relative set and path relative, path is taken relative to model
- * instead ("..", leaving model, is refused: MS_E_USAGE); otherwise *rel is
- * NULL.  path naming model itself: MS_E_USAGE.
+ * directories above it too).  When it is not inside model and
+ * model_relative is set, a relative path is taken relative to model
+ * instead.  A path that still lies outside model (absolute, or leaving it
+ * with ".."), names model itself or is empty: MS_E_USAGE, naming it.
+ * MS_OK always sets *rel; on failure it is NULL.
  */
 ms_status ms_oms_path_in_model(const char *model, const char *path, int model_relative,
                                char **rel, ms_error *err);
@@ -216,16 +217,31 @@ char *ms_oms_result_render(const ms_oms_result *r, int json);
 
 /* ---- signing ------------------------------------------------------------ */
 
+/*
+ * How the bundle's verificationMaterial names the key.  Both verify with
+ * model_signing 1.0.x and 1.1 and with ms_oms_verify().
+ */
+typedef enum ms_oms_material {
+    /* model_signing 1.1: {"publicKey": {"hint": HEX}, "tlogEntries": []},
+     * HEX the SHA-256 of the key's PEM; signature keyid "". */
+    MS_OMS_MATERIAL_1_1 = 0,
+    /* model_signing 1.0.x: {"publicKey": {"rawBytes": B64 OF THE PEM,
+     * "keyDetails": ...}}; signature keyid null.  1.1 verifiers accept it
+     * with a warning asking to re-sign. */
+    MS_OMS_MATERIAL_1_0,
+} ms_oms_material;
+
 typedef struct ms_oms_sign_options {
     const char *model_path;        /* a directory or a single file */
     const char *output_path;       /* the bundle to write (replaced if it exists) */
     const ms_secret_key *key;      /* ECDSA P-256 or P-384 */
-    const uint8_t *key_spki;       /* the key's SubjectPublicKeyInfo, for publicKey.rawBytes */
+    const uint8_t *key_spki;       /* the key's SubjectPublicKeyInfo (hint or rawBytes) */
     size_t key_spki_len;
     const char *const *ignore_paths; /* relative to the model */
     size_t ignore_count;
     int no_git_paths;              /* do not ignore .git, .gitattributes, .github, .gitignore */
     int allow_symlinks;            /* hash symbolic links to files as their targets */
+    ms_oms_material material;      /* the key's layout; 0 (1.1) by default */
 } ms_oms_sign_options;
 
 typedef struct ms_oms_sign_info {

@@ -66,15 +66,15 @@ ignore=()
 cflags+=("${ignore[@]}")
 # The library itself, instrumented for coverage and the sanitizers.
 libsrc=("$SRC"/core/*.c "$SRC"/packager/*.c "$SRC"/verify/*.c)
-for d in compress policy; do
+for d in oms compress policy; do
   for f in "$SRC/$d"/*.c; do
     [ -e "$f" ] && libsrc+=("$f")
   done
 done
 
 # Compile what changed (objects are per source file; headers force a rebuild).
-newest_header=$(find "$SRC/include" "$SRC/core" "$SRC/packager" "$SRC/verify" "$SRC/compress" \
-                  "$SRC/policy" -name '*.h' \
+newest_header=$(find "$SRC/include" "$SRC/core" "$SRC/oms" "$SRC/packager" "$SRC/verify" \
+                  "$SRC/compress" "$SRC/policy" -name '*.h' \
                   -newer "$OUT/.stamp" 2>/dev/null | head -n 1 || true)
 [ -e "$OUT/.stamp" ] || newest_header=all
 if [ ${#ignore[@]} -gt 0 ] && [ "$HERE/$target.ignorelist" -nt "$OUT/.stamp" ]; then

@@ -5,7 +5,7 @@ Written from the format description (docs/oms.md) with Python's standard
 library and `cryptography`; it shares no code with modelseal.
 
   oms_py.py keygen PREFIX CURVE          PREFIX.key.pem (PKCS#8), PREFIX.pub.pem
-  oms_py.py check MODEL SIG [--pub PEM] [--modelseal-pub FILE]
+  oms_py.py check MODEL SIG (--pub PEM | --modelseal-pub FILE) [--layout 1.0|1.1]
   oms_py.py sign MODEL SIG KEY.pem [--style v1.1|v1.0] [--subject-digest HEX]
                  [--reverse] [--method M] [--predicate-type T] [--bad-pae]
 """
@@ -99,21 +99,39 @@ def cmd_check(a):
     payload = base64.b64decode(env["payload"], validate=True)
     sig = base64.b64decode(env["signatures"][0]["sig"], validate=True)
 
-    # The key the bundle names (v1.0 layout: the PEM in rawBytes).
-    pk = b["verificationMaterial"]["publicKey"]
-    raw_pem = base64.b64decode(pk["rawBytes"], validate=True)
-    key = serialization.load_pem_public_key(raw_pem)
-    assert isinstance(key, ec.EllipticCurvePublicKey)
-    assert raw_pem == spki_pem(key), "rawBytes is not the canonical PEM"
-    want_details = {256: "PKIX_ECDSA_P256_SHA_256", 384: "PKIX_ECDSA_P384_SHA_384"}
-    assert pk["keyDetails"] == want_details[key.curve.key_size], pk["keyDetails"]
+    # The trusted key: a PEM file, or the `key:` line of a modelseal .pub file.
     if a.pub:
         trusted = serialization.load_pem_public_key(pathlib.Path(a.pub).read_bytes())
-        assert spki_der(trusted) == spki_der(key), "rawBytes is not the --pub key"
-    if a.modelseal_pub:
+    else:
         line = [l for l in pathlib.Path(a.modelseal_pub).read_text().splitlines()
                 if l.startswith("key: ")][0]
-        assert base64.b64decode(line[5:]) == spki_der(key), "rawBytes is not the signer's key"
+        trusted = serialization.load_der_public_key(base64.b64decode(line[5:]))
+    assert isinstance(trusted, ec.EllipticCurvePublicKey)
+
+    # The key the bundle names, in either layout (a.layout: what it must be).
+    vm = b["verificationMaterial"]
+    pk = vm["publicKey"]
+    keyid = env["signatures"][0]["keyid"]
+    if "hint" in pk:
+        # model_signing 1.1: the SHA-256 of the PEM, and nothing else.
+        assert a.layout in (None, "1.1"), "1.1 layout, expected " + a.layout
+        assert list(vm) == ["publicKey", "tlogEntries"] and vm["tlogEntries"] == [], vm
+        assert list(pk) == ["hint"], pk
+        assert pk["hint"] == hashlib.sha256(spki_pem(trusted)).hexdigest(), "hint is not the key's"
+        assert keyid == "", keyid
+    else:
+        # model_signing 1.0.x: the PEM itself, and its details.
+        assert a.layout in (None, "1.0"), "1.0 layout, expected " + a.layout
+        assert list(vm) == ["publicKey"] and list(pk) == ["rawBytes", "keyDetails"], vm
+        raw_pem = base64.b64decode(pk["rawBytes"], validate=True)
+        key = serialization.load_pem_public_key(raw_pem)
+        assert isinstance(key, ec.EllipticCurvePublicKey)
+        assert raw_pem == spki_pem(key), "rawBytes is not the canonical PEM"
+        want_details = {256: "PKIX_ECDSA_P256_SHA_256", 384: "PKIX_ECDSA_P384_SHA_384"}
+        assert pk["keyDetails"] == want_details[key.curve.key_size], pk["keyDetails"]
+        assert spki_der(trusted) == spki_der(key), "rawBytes is not the trusted key"
+        assert keyid is None, keyid
+    key = trusted
     key.verify(sig, pae(env["payloadType"], payload), ec.ECDSA(hash_for(key)))
 
     st = json.loads(payload)
@@ -204,8 +222,10 @@ def main():
     c = sub.add_parser("check")
     c.add_argument("model")
     c.add_argument("signature")
-    c.add_argument("--pub")
-    c.add_argument("--modelseal-pub")
+    g = c.add_mutually_exclusive_group(required=True)
+    g.add_argument("--pub")
+    g.add_argument("--modelseal-pub")
+    c.add_argument("--layout", choices=["1.0", "1.1"])
     s = sub.add_parser("sign")
     s.add_argument("model")
     s.add_argument("signature")

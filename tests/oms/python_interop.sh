@@ -16,17 +16,29 @@ printf 'y' >model/a-b/y
 printf 'ignored' >model/.gitignore
 
 # Ours, checked by Python: P-384 and P-256 modelseal keys, and a PKCS#8 PEM
-# key made by Python.
+# key made by Python; the 1.1 key material (the default) and the 1.0 one.
 for alg in ecdsa-p384 ecdsa-p256; do
   "$M" keygen -o "$alg" --algorithm "$alg" --unencrypted >/dev/null
   run 0 "$M" sign-oms model --key "$alg.key" -o model/model.sig
-  run 0 "$PY" "$T" check model model/model.sig --modelseal-pub "$alg.pub"
+  run 0 "$PY" "$T" check model model/model.sig --modelseal-pub "$alg.pub" --layout 1.1
+  expect_in out "python: OK"
+  run 0 "$M" sign-oms model --key "$alg.key" -o model/model.sig --material-format 1.0
+  run 0 "$PY" "$T" check model model/model.sig --modelseal-pub "$alg.pub" --layout 1.0
   expect_in out "python: OK"
 done
 run 0 "$PY" "$T" keygen py384 secp384r1
-run 0 "$M" sign-oms model --key py384.key.pem --public-key py384.pub.pem -o pem.sig
-run 0 "$PY" "$T" check model pem.sig --pub py384.pub.pem
-run 0 "$M" verify-oms model --signature pem.sig --key py384.pub.pem
+for layout in 1.1 1.0; do
+  run 0 "$M" sign-oms model --key py384.key.pem --public-key py384.pub.pem -o pem.sig \
+    --material-format "$layout"
+  run 0 "$PY" "$T" check model pem.sig --pub py384.pub.pem --layout "$layout"
+  run 0 "$M" verify-oms model --signature pem.sig --key py384.pub.pem
+  expect_in out "(the bundle names the same key)"
+done
+# The Python check reads the key material: another key's hint fails it.
+run 0 "$PY" "$T" keygen other384 secp384r1
+run 0 "$M" sign-oms model --key py384.key.pem --public-key py384.pub.pem -o hint.sig
+run 1 "$PY" "$T" check model hint.sig --pub other384.pub.pem
+expect_in err "hint is not the key's"
 # A single file.
 run 0 "$M" sign-oms model/w.bin --key py384.key.pem --public-key py384.pub.pem -o one.sig
 run 0 "$PY" "$T" check model/w.bin one.sig --pub py384.pub.pem

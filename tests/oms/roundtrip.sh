@@ -31,15 +31,15 @@ for alg in ecdsa-p384 ecdsa-p256; do
   fi
 done
 
-# The statement: v1.0 layout, sorted resources, ignore_paths recorded.
+# The statement: 1.1 key material, sorted resources, ignore_paths recorded.
+# (tests/oms/layouts.sh compares both key layouts with the vectors.)
 "$PY" - model/model.sig <<'PYEOF'
 import base64, json, sys
 b = json.load(open(sys.argv[1]))
 assert b["mediaType"] == "application/vnd.dev.sigstore.bundle.v0.3+json"
-pk = b["verificationMaterial"]["publicKey"]
-assert pk["keyDetails"] == "PKIX_ECDSA_P256_SHA_256", pk
-pem = base64.b64decode(pk["rawBytes"]).decode()
-assert pem.startswith("-----BEGIN PUBLIC KEY-----\n") and pem.endswith("-----END PUBLIC KEY-----\n"), pem
+vm = b["verificationMaterial"]
+assert list(vm) == ["publicKey", "tlogEntries"] and vm["tlogEntries"] == [], vm
+assert list(vm["publicKey"]) == ["hint"] and len(vm["publicKey"]["hint"]) == 64, vm
 env = b["dsseEnvelope"]
 assert env["payloadType"] == "application/vnd.in-toto+json" and len(env["signatures"]) == 1
 s = json.loads(base64.b64decode(env["payload"]))

@@ -396,19 +396,22 @@ static void test_paths(void)
         const char *path;
         int model_rel;
         ms_status want;
-        const char *rel; /* NULL: not inside */
+        const char *rel; /* NULL: none (MS_OK always sets one) */
     } cases[] = {
         {"pm/model.sig", 0, MS_OK, "model.sig"},
         {"./pm/./sub/../x", 0, MS_OK, "x"},
         {"pm/sub/", 0, MS_OK, "sub"},
-        {"other.sig", 0, MS_OK, NULL},
+        {"other.sig", 0, MS_E_USAGE, NULL},
         {"ignore-me", 1, MS_OK, "ignore-me"},
         {"sub/deep/", 1, MS_OK, "sub/deep"},
         {"pm/ignore-me", 1, MS_OK, "ignore-me"},
         {"../x", 1, MS_E_USAGE, NULL},
         {"a/../../x", 1, MS_E_USAGE, NULL},
         {"pm", 1, MS_E_USAGE, NULL},
-        {"/nonexistent/elsewhere", 1, MS_OK, NULL},
+        {"/nonexistent/elsewhere", 1, MS_E_USAGE, NULL},
+        {"/", 1, MS_E_USAGE, NULL},
+        {"", 1, MS_E_USAGE, NULL},
+        {"", 0, MS_E_USAGE, NULL},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char *rel = NULL;
@@ -429,6 +432,15 @@ static void test_paths(void)
     CHECK_INT(ms_oms_path_in_model("pm", path_of("%s/pm/sub/f", tmp), 0, &rel, &err), MS_OK);
     CHECK_STR(rel, "sub/f");
     free(rel);
+    /* Outside: a usage error naming the path, never success without a path. */
+    rel = NULL;
+    CHECK_INT(ms_oms_path_in_model("pm", "/etc/passwd", 1, &rel, &err), MS_E_USAGE);
+    CHECK(rel == NULL);
+    CHECK_STR(err.message, "'/etc/passwd' is not inside the model 'pm'");
+    CHECK_INT(ms_oms_path_in_model("pm", path_of("%s/pm/../pm2/x", tmp), 1, &rel, &err),
+              MS_E_USAGE);
+    CHECK(rel == NULL);
+    CHECK_CONTAINS(err.message, "/pm/../pm2/x' is not inside the model 'pm'");
     CHECK_INT(chdir(old), 0);
 }
 
@@ -587,8 +599,16 @@ static void test_sign(void)
     ms_oms_statement *s = NULL;
     if (b != NULL) {
         CHECK_INT(ms_oms_bundle_verify(b, pk, &err), MS_OK);
-        CHECK_STR(b->key_details, "PKIX_ECDSA_P256_SHA_256");
-        CHECK(b->key_pem != NULL && strncmp(b->key_pem, "-----BEGIN PUBLIC KEY-----\n", 27) == 0);
+        /* The 1.1 key material by default: the hint of the PEM, nothing else. */
+        size_t pem_len;
+        char *pem = ms_oms_spki_pem(spki, spki_len, &pem_len);
+        uint8_t d[32];
+        char hex[65];
+        ms_sha256_buf(pem, pem_len, d);
+        ms_hex_encode(d, 32, hex);
+        CHECK_STR(b->key_hint, hex);
+        CHECK(b->key_pem == NULL && b->key_details == NULL);
+        free(pem);
         CHECK_INT(ms_oms_statement_parse(b->payload, b->payload_len, "p", &s, &err), MS_OK);
     }
     if (s != NULL) {
@@ -617,6 +637,24 @@ static void test_sign(void)
     CHECK_CONTAINS(json, "\"result\":\t\"ok\"");
     free(json);
     ms_oms_result_free(r);
+
+    /* The 1.0 key material: the PEM itself and its details; verifies the same. */
+    o.material = MS_OMS_MATERIAL_1_0;
+    CHECK_INT(ms_oms_sign(&o, &info, &err), MS_OK);
+    b = load_bundle(out, MS_OK, NULL);
+    if (b != NULL) {
+        CHECK_STR(b->key_details, "PKIX_ECDSA_P256_SHA_256");
+        CHECK(b->key_pem != NULL && strncmp(b->key_pem, "-----BEGIN PUBLIC KEY-----\n", 27) == 0);
+        CHECK(b->key_hint == NULL);
+    }
+    ms_oms_bundle_free(b);
+    CHECK_INT(verify(m, out, &r, &err), MS_OK);
+    CHECK(r != NULL && r->key_match == MS_OMS_KEY_MATCH && r->warning_count == 0);
+    ms_oms_result_free(r);
+    o.material = (ms_oms_material)7;
+    CHECK_INT(ms_oms_sign(&o, &info, &err), MS_E_USAGE);
+    CHECK_CONTAINS(err.message, "unknown verification material format 7");
+    o.material = MS_OMS_MATERIAL_1_1;
 
     /* Change, add, remove: each named. */
     write_text(path_of("%s/a/b", m), "changed");
