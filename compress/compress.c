@@ -723,6 +723,35 @@ static ms_status rows_status(int rc, const job *j, const tensor_record *t, ms_er
     return MS_OK;
 }
 
+/*
+ * Fidelity sums of a tensor stored unchanged (x' = x: no error), in fixed
+ * chunks so the sums do not depend on anything but the values.
+ */
+static int unchanged_signal(ms_dtype dtype, const uint8_t *src, uint64_t count,
+                            ms_fidelity_acc *acc)
+{
+    enum { CHUNK = 1 << 16 };
+    float *buf = malloc(CHUNK * sizeof *buf);
+    if (buf == NULL)
+        return -1;
+    size_t esize = ms_dtype_size(dtype);
+    for (uint64_t done = 0; done < count;) {
+        size_t n = count - done < CHUNK ? (size_t)(count - done) : CHUNK;
+        if (ms_to_f32(dtype, src + done * esize, n, buf) != 0)
+            break; /* not a float type: nothing to add */
+        ms_fidelity_acc part;
+        ms_fidelity_acc_init(&part);
+        ms_fidelity_acc_add(&part, buf, buf, n);
+        acc->sum_x2 += part.sum_x2;
+        acc->sum_y2 += part.sum_y2;
+        acc->sum_xy += part.sum_xy;
+        acc->zeros += part.zeros;
+        done += n;
+    }
+    free(buf);
+    return 0;
+}
+
 /* Process one tensor and queue its stored bytes (and int8 scales) for the output. */
 static ms_status process(ms_compress_report *r, tensor_record *t, const ms_safetensors *in,
                          pipeline *pl, ms_error *err)
@@ -735,6 +764,10 @@ static ms_status process(ms_compress_report *r, tensor_record *t, const ms_safet
     if (t->scheme == MS_SCHEME_NONE && t->prune.kind == MS_PRUNE_NONE) {
         ms_fidelity_acc_init(&t->acc);
         t->acc.count = count;
+        /* Stored unchanged, it still carries signal: the model-wide SQNR,
+         * cosine and sparsity count it as the weights and bits do. */
+        if (is_float_dtype(t->dtype) && unchanged_signal(ti->dtype, src, count, &t->acc) != 0)
+            return ms_fail(err, MS_E_NOMEM, "out of memory");
         out_item it = {.data = src, .len = (size_t)(ti->end - ti->begin), .drop = ti,
                        .ahead = pl->ahead};
         return out_put(&pl->out, &it, err);

@@ -112,4 +112,42 @@ run 0 "$M" compress nan/model.safetensors -o f16nan.safetensors --quantize f16
 run 3 "$M" compress missing.safetensors -o b.safetensors --quantize q8_0
 expect_in err "missing.safetensors"
 [ ! -e b.safetensors ] || fail "a refused compression wrote its output"
+# The totals cover every float tensor, the unchanged ones (a norm, a bias)
+# too: their signal counts in the model-wide SQNR as their size counts in
+# weights and bits per weight.  Recomputed here from the original values
+# and each compressed tensor's relative RMSE.
+run 0 "$M" compress "$in" -o t.safetensors --quantize q8_0 --report totals.json
+"$PY" - "$in" totals.json <<'PY'
+import json, math, struct, sys
+raw = open(sys.argv[1], "rb").read()
+n = struct.unpack("<Q", raw[:8])[0]
+hdr = json.loads(raw[8:8 + n]); data = raw[8 + n:]
+def values(t):
+    b = data[t["data_offsets"][0]:t["data_offsets"][1]]
+    if t["dtype"] == "F32":
+        return struct.unpack("<%df" % (len(b) // 4), b)
+    if t["dtype"] == "BF16":
+        return [struct.unpack("<f", b"\0\0" + b[i:i + 2])[0] for i in range(0, len(b), 2)]
+    return None
+rep = json.load(open(sys.argv[2]))
+x2 = d2 = 0.0
+weights = 0
+unchanged = 0
+for t in rep["tensors"]:
+    v = values(hdr[t["name"]])
+    if v is None:
+        continue  # integer tensors are not weights
+    s = sum(float(a) * float(a) for a in v)
+    x2 += s
+    weights += len(v)
+    if t["scheme"] == "none":
+        unchanged += 1
+    else:
+        d2 += (t["relRmse"] ** 2) * s
+assert unchanged >= 2, "the model has no unchanged float tensor"
+assert rep["total"]["weights"] == weights, (rep["total"]["weights"], weights)
+want = 10 * math.log10(x2 / d2)
+got = rep["total"]["sqnrDb"]
+assert abs(got - want) < 1e-6, "total sqnrDb %r, expected %r" % (got, want)
+PY
 echo "compress: ok"
