@@ -11,6 +11,7 @@
 
 #include "core/digest.h"
 #include "core/error_internal.h"
+#include "core/safeopen.h"
 #include "core/fsutil.h"
 #include "core/tar.h"
 
@@ -124,13 +125,18 @@ ms_status ms_tar_writer_add_file(ms_tar_writer *w, const char *name, const char 
                                  ms_error *err)
 {
     int direct = (flags & MS_TAR_READ_DIRECT) != 0;
-    int fd = direct ? open(src, O_RDONLY | O_CLOEXEC | O_DIRECT) : -1;
-    if (fd < 0) {
-        direct = 0;
-        fd = open(src, O_RDONLY | O_CLOEXEC);
+    int fd = -1;
+    ms_status ost = MS_E_IO;
+    if (direct) {
+        ms_error derr;
+        ost = ms_open_regular(src, O_DIRECT, &fd, NULL, &derr);
     }
-    if (fd < 0)
-        return ms_fail(err, MS_E_IO, "%s: cannot open: %s", src, strerror(errno));
+    if (ost != MS_OK) {
+        /* Without direct I/O (tmpfs refuses it): the check then says why, if anything. */
+        direct = 0;
+        if ((ost = ms_open_regular(src, 0, &fd, NULL, err)) != MS_OK)
+            return ost;
+    }
     ms_sha256 *h = ms_sha256_new();
     struct archive_entry *e = make_entry(w, name, size);
     ms_status st = MS_OK;
