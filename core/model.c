@@ -10,14 +10,18 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/error_internal.h"
+#include "core/fsutil.h"
 #include "core/json.h"
+#include "core/safeopen.h"
 #include "modelseal/model.h"
 
 /* Defined in safetensors.c: escapes control bytes of names quoted in err->message. */
@@ -35,14 +39,29 @@ struct ms_model {
     size_t cap;
     size_t ntensors;
     int sharded;
+    ms_model_link *links;
+    size_t nlinks;
+    size_t caplinks;
 };
+
+/* A directory already walked, and the path (in the model) it was walked as. */
+typedef struct seen_dir {
+    dev_t dev;
+    ino_t ino;
+    char *rel;
+} seen_dir;
 
 typedef struct walk {
     ms_model *m;
-    const char *root;
-    dev_t dev[MODEL_MAX_DEPTH + 1];
+    const char *root;       /* the model directory as given */
+    int rootfd;             /* the directory links must stay beneath */
+    const char *links_root; /* its path as given, for messages and paths */
+    dev_t dev[MODEL_MAX_DEPTH + 1]; /* the directories from the root to here */
     ino_t ino[MODEL_MAX_DEPTH + 1];
     size_t depth;
+    seen_dir *seen;
+    size_t nseen;
+    size_t capseen;
 } walk;
 
 static char *xstrdup(const char *s)
@@ -160,14 +179,20 @@ static void free_names(char **names, size_t n)
     free(names);
 }
 
-/* Sorted names of dir's entries, dot-entries left out. */
-static ms_status list_dir(const char *path, char ***out, size_t *count, ms_error *err)
+/* Sorted names of the entries of the directory dirfd, dot-entries left out. */
+static ms_status list_dir(int dirfd, const char *path, char ***out, size_t *count, ms_error *err)
 {
     *out = NULL;
     *count = 0;
-    DIR *d = opendir(path);
-    if (d == NULL)
-        return ms_fail(err, MS_E_IO, "%s: cannot open directory: %s", path, strerror(errno));
+    int fd = dup(dirfd);
+    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+    if (d == NULL) {
+        int e = errno;
+        if (fd >= 0)
+            close(fd);
+        return ms_fail(err, MS_E_IO, "%s: cannot open directory: %s", path, strerror(e));
+    }
+    rewinddir(d);
     char **names = NULL;
     size_t n = 0, cap = 0;
     ms_status s = MS_OK;
@@ -214,59 +239,161 @@ static ms_status list_dir(const char *path, char ***out, size_t *count, ms_error
     return MS_OK;
 }
 
-static ms_status walk_dir(walk *w, const char *rel, const char *path, ms_error *err);
-
-static ms_status visit(walk *w, const char *rel, const char *path, ms_error *err)
+static ms_status add_link(ms_model *m, const char *link, const char *target, ms_error *err)
 {
-    struct stat sb;
-    /* stat, not lstat: symbolic links in the user's own model directory are followed. */
-    if (stat(path, &sb) != 0)
-        return ms_fail(err, MS_E_IO, "%s: cannot stat: %s", path, strerror(errno));
-    if (S_ISDIR(sb.st_mode)) {
-        for (size_t i = 0; i <= w->depth; i++)
-            if (w->dev[i] == sb.st_dev && w->ino[i] == sb.st_ino)
-                return ms_fail(err, MS_E_FORMAT,
-                               "%s: directory loop (links back to an enclosing directory)", path);
-        if (w->depth >= MODEL_MAX_DEPTH)
-            return ms_fail(err, MS_E_LIMIT, "%s: directories nested deeper than %d", path,
-                           MODEL_MAX_DEPTH);
-        w->depth++;
-        w->dev[w->depth] = sb.st_dev;
-        w->ino[w->depth] = sb.st_ino;
-        ms_status s = walk_dir(w, rel, path, err);
-        w->depth--;
-        return s;
+    if (m->nlinks == m->caplinks) {
+        size_t cap = m->caplinks ? m->caplinks * 2 : 8;
+        ms_model_link *l = realloc(m->links, cap * sizeof *l);
+        if (l == NULL)
+            return ms_fail(err, MS_E_NOMEM, "%s: out of memory", link);
+        m->links = l;
+        m->caplinks = cap;
     }
-    if (!S_ISREG(sb.st_mode))
-        return ms_fail(err, MS_E_UNSUPPORTED, "%s: not a regular file or directory", path);
-    int kind = classify(base_name(rel));
-    if (kind < 0)
-        return ms_fail(err, MS_E_UNSUPPORTED,
-                       "%s: unknown file kind (not weights, config, doc or code); move it out "
-                       "of the model directory",
-                       path);
-    return add_file(w->m, rel, path, (ms_file_kind)kind, (uint64_t)sb.st_size, w->root, err);
+    char *a = xstrdup(link), *b = xstrdup(target);
+    if (a == NULL || b == NULL) {
+        free(a);
+        free(b);
+        return ms_fail(err, MS_E_NOMEM, "%s: out of memory", link);
+    }
+    m->links[m->nlinks++] = (ms_model_link){a, b};
+    return MS_OK;
 }
 
-static ms_status walk_dir(walk *w, const char *rel, const char *path, ms_error *err)
+/*
+ * Every directory is walked once: a second way into one (a link to an
+ * enclosing directory, or two links to the same directory) is refused, so
+ * links cannot multiply the work or the files.
+ */
+static ms_status enter_dir(walk *w, const struct stat *sb, const char *rel, const char *path,
+                           ms_error *err)
+{
+    for (size_t i = 0; i <= w->depth; i++)
+        if (w->dev[i] == sb->st_dev && w->ino[i] == sb->st_ino)
+            return ms_fail(err, MS_E_FORMAT,
+                           "%s: directory loop (links back to an enclosing directory)", path);
+    for (size_t i = 0; i < w->nseen; i++)
+        if (w->seen[i].dev == sb->st_dev && w->seen[i].ino == sb->st_ino)
+            return ms_fail(err, MS_E_FORMAT,
+                           "%s: the directory is already in the model as '%s' (each directory "
+                           "is walked once; remove the extra link)",
+                           path, w->seen[i].rel);
+    if (w->depth >= MODEL_MAX_DEPTH)
+        return ms_fail(err, MS_E_LIMIT, "%s: directories nested deeper than %d", path,
+                       MODEL_MAX_DEPTH);
+    if (w->nseen >= MS_MODEL_MAX_FILES)
+        return ms_fail(err, MS_E_LIMIT, "%s: more than %d directories in the model", w->root,
+                       MS_MODEL_MAX_FILES);
+    if (w->nseen == w->capseen) {
+        size_t cap = w->capseen ? w->capseen * 2 : 16;
+        seen_dir *n = realloc(w->seen, cap * sizeof *n);
+        if (n == NULL)
+            return ms_fail(err, MS_E_NOMEM, "%s: out of memory", path);
+        w->seen = n;
+        w->capseen = cap;
+    }
+    char *r = xstrdup(rel);
+    if (r == NULL)
+        return ms_fail(err, MS_E_NOMEM, "%s: out of memory", path);
+    w->seen[w->nseen++] = (seen_dir){sb->st_dev, sb->st_ino, r};
+    w->depth++;
+    w->dev[w->depth] = sb->st_dev;
+    w->ino[w->depth] = sb->st_ino;
+    return MS_OK;
+}
+
+static ms_status walk_dir(walk *w, int dirfd, const char *rel, const char *rootrel,
+                          const char *path, ms_error *err);
+
+/*
+ * One directory entry.  rel is its path in the model, rootrel its path
+ * beneath w->rootfd (through real directories only), path the path that
+ * names it on disk.  A symbolic link is followed only beneath w->rootfd;
+ * what it leads to then stands in its place, named by the link.
+ */
+static ms_status visit(walk *w, int dirfd, const char *name, const char *rel, const char *rootrel,
+                       const char *path, ms_error *err)
+{
+    struct stat sb;
+    if (fstatat(dirfd, name, &sb, AT_SYMLINK_NOFOLLOW) != 0)
+        return ms_fail(err, MS_E_IO, "%s: cannot stat: %s", path, strerror(errno));
+    char *resolved = NULL, *rpath = NULL;
+    ms_status s = MS_OK;
+    if (S_ISLNK(sb.st_mode)) {
+        s = ms_beneath_follow(w->rootfd, rootrel, path, w->links_root, &resolved, &sb, err);
+        if (s == MS_OK)
+            s = add_link(w->m, rootrel, resolved, err);
+        if (s == MS_OK && (rpath = join(w->links_root, resolved)) == NULL)
+            s = ms_fail(err, MS_E_NOMEM, "%s: out of memory", path);
+        if (s != MS_OK)
+            goto out;
+    }
+    if (S_ISDIR(sb.st_mode)) {
+        int fd = resolved != NULL
+                     ? ms_openat_beneath(w->rootfd, resolved, O_RDONLY | O_DIRECTORY)
+                     : openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        struct stat now;
+        if (fd < 0 || fstat(fd, &now) != 0 || now.st_dev != sb.st_dev || now.st_ino != sb.st_ino) {
+            s = ms_fail(err, MS_E_IO, "%s: cannot open directory: %s", path,
+                        fd < 0 ? strerror(errno) : "it changed while being walked");
+            if (fd >= 0)
+                close(fd);
+            goto out;
+        }
+        if ((s = enter_dir(w, &sb, rel, path, err)) == MS_OK) {
+            s = walk_dir(w, fd, rel, resolved != NULL ? resolved : rootrel,
+                         rpath != NULL ? rpath : path, err);
+            w->depth--;
+        }
+        close(fd);
+        goto out;
+    }
+    if (!S_ISREG(sb.st_mode)) {
+        s = ms_fail(err, MS_E_UNSUPPORTED, "%s: not a regular file or directory (%s)", path,
+                    ms_file_type_name(sb.st_mode));
+        goto out;
+    }
+    int kind = classify(base_name(rel));
+    if (kind < 0)
+        s = ms_fail(err, MS_E_UNSUPPORTED,
+                    "%s: unknown file kind (not weights, config, doc or code); move it out "
+                    "of the model directory",
+                    path);
+    else
+        s = add_file(w->m, rel, rpath != NULL ? rpath : path, (ms_file_kind)kind,
+                     (uint64_t)sb.st_size, w->root, err);
+out:
+    free(resolved);
+    free(rpath);
+    return s;
+}
+
+static ms_status walk_dir(walk *w, int dirfd, const char *rel, const char *rootrel,
+                          const char *path, ms_error *err)
 {
     char **names;
     size_t n;
-    ms_status s = list_dir(path, &names, &n, err);
+    ms_status s = list_dir(dirfd, path, &names, &n, err);
     if (s != MS_OK)
         return s;
     for (size_t i = 0; i < n && s == MS_OK; i++) {
         char *crel = join(rel, names[i]);
+        char *croot = join(rootrel, names[i]);
         char *cpath = join(path, names[i]);
-        if (crel == NULL || cpath == NULL)
+        if (crel == NULL || croot == NULL || cpath == NULL)
             s = ms_fail(err, MS_E_NOMEM, "%s: out of memory", path);
         else
-            s = visit(w, crel, cpath, err);
+            s = visit(w, dirfd, names[i], crel, croot, cpath, err);
         free(crel);
+        free(croot);
         free(cpath);
     }
     free_names(names, n);
     return s;
+}
+
+static int cmp_link(const void *a, const void *b)
+{
+    return strcmp(((const ms_model_link *)a)->link, ((const ms_model_link *)b)->link);
 }
 
 static int cmp_file(const void *a, const void *b)
@@ -349,64 +476,6 @@ static ms_status check_unique(const ms_model *m, const group *g, ms_error *err)
     return s;
 }
 
-static ms_status read_whole(const char *path, char **out, size_t *len, ms_error *err)
-{
-    *out = NULL;
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return ms_fail(err, MS_E_IO, "%s: cannot open: %s", path, strerror(errno));
-    char *buf = NULL;
-    size_t n = 0, cap = 0;
-    ms_status s = MS_OK;
-    for (;;) {
-        if (n == cap) {
-            if (cap >= INDEX_MAX_BYTES) {
-                s = ms_fail(err, MS_E_LIMIT, "%s: larger than %llu bytes", path,
-                            (unsigned long long)INDEX_MAX_BYTES);
-                break;
-            }
-            size_t ncap = cap ? cap * 2 : 65536;
-            if (ncap > INDEX_MAX_BYTES)
-                ncap = INDEX_MAX_BYTES;
-            /* One spare byte lets a file of exactly the limit be told from a larger one. */
-            char *nb = realloc(buf, ncap + 1);
-            if (nb == NULL) {
-                s = ms_fail(err, MS_E_NOMEM, "%s: out of memory", path);
-                break;
-            }
-            buf = nb;
-            cap = ncap;
-        }
-        size_t r = fread(buf + n, 1, cap - n, f);
-        n += r;
-        if (r == 0) {
-            if (ferror(f))
-                s = ms_fail(err, MS_E_IO, "%s: read error", path);
-            break;
-        }
-    }
-    fclose(f);
-    if (s != MS_OK) {
-        free(buf);
-        return s;
-    }
-    if (n == cap && n == INDEX_MAX_BYTES) {
-        /* Full at the limit: anything more makes it too large. */
-        FILE *g = fopen(path, "rb");
-        int more = g != NULL && fseek(g, (long)n, SEEK_SET) == 0 && fgetc(g) != EOF;
-        if (g != NULL)
-            fclose(g);
-        if (more) {
-            free(buf);
-            return ms_fail(err, MS_E_LIMIT, "%s: larger than %llu bytes", path,
-                           (unsigned long long)INDEX_MAX_BYTES);
-        }
-    }
-    *out = buf;
-    *len = n;
-    return MS_OK;
-}
-
 /*
  * One index against the weight files of its directory: weight_map must name
  * exactly the tensors of the shards it references, each in the shard that
@@ -419,7 +488,7 @@ static ms_status check_index(const ms_model *m, const group *g, size_t idx, char
     const char *ipath = m->files[idx].path;
     char *text = NULL;
     size_t len = 0;
-    ms_status s = read_whole(ipath, &text, &len, err);
+    ms_status s = ms_read_file(ipath, INDEX_MAX_BYTES, &text, &len, err);
     if (s != MS_OK)
         return s;
     cJSON *root = NULL;
@@ -633,10 +702,47 @@ void ms_model_close(ms_model *m)
         ms_safetensors_close(m->files[i].st);
     }
     free(m->files);
+    for (size_t i = 0; i < m->nlinks; i++) {
+        free((char *)m->links[i].link);
+        free((char *)m->links[i].target);
+    }
+    free(m->links);
     free(m);
 }
 
-static ms_status model_open(const char *path, ms_model **out, ms_error *err)
+static ms_status walk_model(ms_model *m, const char *path, const char *links_root,
+                            ms_error *err)
+{
+    walk w = {.m = m, .root = path, .links_root = links_root != NULL ? links_root : path};
+    char *model_rel = NULL;
+    ms_status s = ms_links_root_open(path, links_root, &w.rootfd, &model_rel, err);
+    if (s != MS_OK)
+        return s;
+    int fd = ms_openat_beneath(w.rootfd, model_rel, O_RDONLY | O_DIRECTORY);
+    struct stat sb;
+    if (fd < 0 || fstat(fd, &sb) != 0) {
+        s = ms_fail(err, MS_E_IO, "%s: cannot open directory: %s", path, strerror(errno));
+    } else {
+        w.dev[0] = sb.st_dev;
+        w.ino[0] = sb.st_ino;
+        s = walk_dir(&w, fd, "", model_rel, path, err);
+    }
+    if (fd >= 0)
+        close(fd);
+    close(w.rootfd);
+    free(model_rel);
+    for (size_t i = 0; i < w.nseen; i++)
+        free(w.seen[i].rel);
+    free(w.seen);
+    if (s == MS_OK && m->nfiles > 1)
+        qsort(m->files, m->nfiles, sizeof *m->files, cmp_file);
+    if (s == MS_OK && m->nlinks > 1)
+        qsort(m->links, m->nlinks, sizeof *m->links, cmp_link);
+    return s;
+}
+
+static ms_status model_open(const char *path, const char *links_root, ms_model **out,
+                            ms_error *err)
 {
     if (out == NULL || path == NULL)
         return ms_fail(err, MS_E_USAGE, "ms_model_open: NULL argument");
@@ -649,12 +755,7 @@ static ms_status model_open(const char *path, ms_model **out, ms_error *err)
         return ms_fail(err, MS_E_NOMEM, "%s: out of memory", path);
     ms_status s = MS_OK;
     if (S_ISDIR(sb.st_mode)) {
-        walk w = {.m = m, .root = path};
-        w.dev[0] = sb.st_dev;
-        w.ino[0] = sb.st_ino;
-        s = walk_dir(&w, "", path, err);
-        if (s == MS_OK && m->nfiles > 1)
-            qsort(m->files, m->nfiles, sizeof *m->files, cmp_file);
+        s = walk_model(m, path, links_root, err);
     } else if (S_ISREG(sb.st_mode)) {
         /* Basename of the path as given, trailing slashes are impossible for a file. */
         const char *base = strrchr(path, '/') != NULL ? strrchr(path, '/') + 1 : path;
@@ -693,7 +794,25 @@ static ms_status model_open(const char *path, ms_model **out, ms_error *err)
 
 ms_status ms_model_open(const char *path, ms_model **out, ms_error *err)
 {
-    return model_open(path, out, err);
+    return model_open(path, NULL, out, err);
+}
+
+ms_status ms_model_open_under(const char *path, const char *links_root, ms_model **out,
+                              ms_error *err)
+{
+    return model_open(path, links_root, out, err);
+}
+
+size_t ms_model_link_count(const ms_model *m)
+{
+    return m != NULL ? m->nlinks : 0;
+}
+
+const ms_model_link *ms_model_link_at(const ms_model *m, size_t i)
+{
+    if (m == NULL || i >= m->nlinks)
+        return NULL;
+    return &m->links[i];
 }
 
 size_t ms_model_file_count(const ms_model *m)
