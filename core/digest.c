@@ -56,14 +56,19 @@ void ms_sha256_buf(const void *data, size_t len, uint8_t out[MS_SHA256_LEN])
     EVP_Digest(data, len, out, &n, EVP_sha256(), NULL);
 }
 
-ms_status ms_sha256_file(const char *path, uint8_t out[MS_SHA256_LEN], uint64_t *size,
-                         ms_error *err)
+static ms_status sha256_file(const char *path, const uint64_t *id, uint8_t out[MS_SHA256_LEN],
+                             uint64_t *size, ms_error *err)
 {
     int fd;
     struct stat sb;
     ms_status ost = ms_open_regular(path, 0, &fd, &sb, err);
     if (ost != MS_OK)
         return ost;
+    if (id != NULL && ((uint64_t)sb.st_dev != id[0] || (uint64_t)sb.st_ino != id[1])) {
+        close(fd);
+        return ms_fail(err, MS_E_IO, "%s: replaced by another file since it was first found",
+                       path);
+    }
     ms_sha256 *h = ms_sha256_new();
     enum { CHUNK = 1 << 20 };
     uint8_t *buf = malloc(CHUNK);
@@ -104,6 +109,19 @@ ms_status ms_sha256_file(const char *path, uint8_t out[MS_SHA256_LEN], uint64_t 
     free(buf);
     close(fd);
     return st;
+}
+
+ms_status ms_sha256_file(const char *path, uint8_t out[MS_SHA256_LEN], uint64_t *size,
+                         ms_error *err)
+{
+    return sha256_file(path, NULL, out, size, err);
+}
+
+ms_status ms_sha256_file_same(const char *path, uint64_t dev, uint64_t ino,
+                              uint8_t out[MS_SHA256_LEN], uint64_t *size, ms_error *err)
+{
+    const uint64_t id[2] = {dev, ino};
+    return sha256_file(path, id, out, size, err);
 }
 
 void ms_hex_encode(const uint8_t *in, size_t n, char *out)

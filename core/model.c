@@ -138,7 +138,7 @@ static int is_index(const ms_model_file *f)
 }
 
 static ms_status add_file(ms_model *m, const char *relpath, const char *path, ms_file_kind kind,
-                          uint64_t size, const char *root, ms_error *err)
+                          const struct stat *sb, const char *root, ms_error *err)
 {
     if (m->nfiles >= MS_MODEL_MAX_FILES)
         return ms_fail(err, MS_E_LIMIT, "%s: more than %d files in the model", root,
@@ -162,7 +162,9 @@ static ms_status add_file(ms_model *m, const char *relpath, const char *path, ms
     f->relpath = r;
     f->path = p;
     f->kind = kind;
-    f->size = size;
+    f->size = (uint64_t)sb->st_size;
+    f->dev = (uint64_t)sb->st_dev;
+    f->ino = (uint64_t)sb->st_ino;
     m->nfiles++;
     return MS_OK;
 }
@@ -359,8 +361,8 @@ static ms_status visit(walk *w, int dirfd, const char *name, const char *rel, co
                     "of the model directory",
                     path);
     else
-        s = add_file(w->m, rel, rpath != NULL ? rpath : path, (ms_file_kind)kind,
-                     (uint64_t)sb.st_size, w->root, err);
+        s = add_file(w->m, rel, rpath != NULL ? rpath : path, (ms_file_kind)kind, &sb, w->root,
+                     err);
 out:
     free(resolved);
     free(rpath);
@@ -710,6 +712,21 @@ void ms_model_close(ms_model *m)
     free(m);
 }
 
+/* The reader mapped the file the walk found (compression reads weights through it). */
+static ms_status same_file(const ms_model_file *f, ms_error *err)
+{
+    int fd = -1;
+    ms_status s = ms_safetensors_reopen(f->st, &fd, err);
+    if (s != MS_OK)
+        return s;
+    struct stat sb;
+    if (fstat(fd, &sb) != 0 || (uint64_t)sb.st_dev != f->dev || (uint64_t)sb.st_ino != f->ino)
+        s = ms_fail(err, MS_E_IO, "%s: replaced by another file since it was first found",
+                    f->path);
+    close(fd);
+    return s;
+}
+
 static ms_status walk_model(ms_model *m, const char *path, const char *links_root,
                             ms_error *err)
 {
@@ -762,7 +779,7 @@ static ms_status model_open(const char *path, const char *links_root, ms_model *
         if (!ends_with(base, WEIGHTS_SUFFIX, 0))
             s = ms_fail(err, MS_E_USAGE, "%s: a model is a .safetensors file or a directory", path);
         else
-            s = add_file(m, base, path, MS_FILE_WEIGHTS, (uint64_t)sb.st_size, path, err);
+            s = add_file(m, base, path, MS_FILE_WEIGHTS, &sb, path, err);
     } else {
         s = ms_fail(err, MS_E_USAGE, "%s: not a regular file or directory", path);
     }
@@ -774,6 +791,8 @@ static ms_status model_open(const char *path, const char *links_root, ms_model *
             continue;
         nweights++;
         s = ms_safetensors_open(f->path, &f->st, err);
+        if (s == MS_OK)
+            s = same_file(f, err);
         if (s == MS_OK) {
             /* The size the reader validated, not the earlier stat. */
             f->size = ms_safetensors_file_size(f->st);

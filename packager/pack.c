@@ -365,7 +365,10 @@ ms_status ms_pack(const ms_pack_options *opt_in, ms_pack_result *res, ms_error *
             goto out;
         }
         uint8_t dg[MS_SHA256_LEN];
-        if ((st = ms_sha256_file(files[i].f->path, dg, &files[i].size, err)) != MS_OK)
+        /* The file the walk checked, not whatever the path names now; the tar writer then
+         * checks the bytes it stores against this digest. */
+        if ((st = ms_sha256_file_same(files[i].f->path, files[i].f->dev, files[i].f->ino, dg,
+                                      &files[i].size, err)) != MS_OK)
             goto out;
         ms_hex_encode(dg, MS_SHA256_LEN, files[i].src_hex);
         memcpy(files[i].hex, files[i].src_hex, sizeof files[i].hex);

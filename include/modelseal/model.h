@@ -64,6 +64,8 @@ typedef struct ms_model_file {
     ms_file_kind kind;
     uint64_t size;
     ms_safetensors *st;     /* validated reader for MS_FILE_WEIGHTS, else NULL */
+    uint64_t dev, ino;      /* the file the walk found (st_dev, st_ino): whoever reads path
+                               again checks it is still that file */
 } ms_model_file;
 
 /* A symbolic link followed by the walk; both paths relative to the link root. */

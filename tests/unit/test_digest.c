@@ -196,6 +196,29 @@ static void test_file(void)
     CHECK_CONTAINS(err.message, "fifo.bin: not a regular file (a FIFO)");
     unlink(path);
 
+    /* Hashing the file found earlier: the same device and inode, or a refusal. */
+    snprintf(path, sizeof path, "%s/same.bin", tmpdir);
+    FILE *sf = fopen(path, "wb");
+    CHECK(sf != NULL);
+    if (sf != NULL) {
+        fputs("abc", sf);
+        fclose(sf);
+    }
+    struct stat ssb;
+    CHECK_INT(stat(path, &ssb), 0);
+    CHECK_INT(ms_sha256_file_same(path, (uint64_t)ssb.st_dev, (uint64_t)ssb.st_ino, d, &size,
+                                  &err),
+              MS_OK);
+    CHECK_INT(size, 3);
+    size = 77;
+    ms_error_clear(&err);
+    CHECK_INT(ms_sha256_file_same(path, (uint64_t)ssb.st_dev, (uint64_t)ssb.st_ino + 1, d, &size,
+                                  &err),
+              MS_E_IO);
+    CHECK_CONTAINS(err.message, "same.bin: replaced by another file since it was first found");
+    CHECK_INT(size, 77);
+    unlink(path);
+
     /* A file that reports size 0 and still returns data is not hashed as empty. */
     ms_error_clear(&err);
     CHECK_INT(ms_sha256_file("/proc/self/status", d, &size, &err), MS_E_IO);
