@@ -542,6 +542,7 @@ static void test_links_beneath(int openat2)
 {
     ms_beneath_set_openat2(openat2);
     char name[64];
+    ms_model *m = NULL;
 #define CASE(n) (snprintf(name, sizeof name, "%s-%d", (n), openat2), model_dir(name))
     CASE("abs");
     put_st("w.safetensors", "w");
@@ -571,6 +572,25 @@ static void test_links_beneath(int openat2)
     CHECK_INT(symlink("../../../../../../../../proc/self/cwd/k.key", at("special_tokens.txt")), 0);
     REFUSE_MODEL(cur, MS_E_UNSAFE_PATH, "special_tokens.txt: symbolic link to '../../");
 
+    /* Links that point at each other. */
+    CASE("cycle");
+    put_st("w.safetensors", "w");
+    CHECK_INT(symlink("b.txt", at("a.txt")), 0);
+    CHECK_INT(symlink("a.txt", at("b.txt")), 0);
+    REFUSE_MODEL(cur, MS_E_FORMAT, "/a.txt: symbolic link to 'b.txt': too many levels of links");
+
+    /* ".." that stays inside is fine; the path is recorded without it. */
+    CASE("dotdot");
+    put_st("sub/w.safetensors", "w");
+    put_text("sub/deeper/.keep", "");
+    CHECK_INT(symlink("../../sub/w.safetensors", at("sub/deeper/x.safetensors")), 0);
+    m = accept_model(cur);
+    if (m != NULL) {
+        CHECK_INT(ms_model_link_count(m), 1);
+        check_link(m, 0, "sub/deeper/x.safetensors", "sub/w.safetensors");
+    }
+    ms_model_close(m);
+
     /* Two ways into one directory: the second is refused, whichever it is. */
     CASE("twice");
     put_st("real/w.safetensors", "w");
@@ -582,7 +602,7 @@ static void test_links_beneath(int openat2)
     put_st(".store/w.safetensors", "w");
     CHECK_INT(symlink(".store", at("m")), 0);
     CHECK_INT(symlink("m/w.safetensors", at("n.safetensors")), 0);
-    ms_model *m = accept_model(cur);
+    m = accept_model(cur);
     if (m != NULL) {
         CHECK_INT(ms_model_file_count(m), 2);
         CHECK_STR(ms_model_file_at(m, 0)->relpath, "m/w.safetensors");
