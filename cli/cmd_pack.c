@@ -16,6 +16,7 @@ static const char help[] =
     "                      [--quantize SCHEME [--prune P] | --recipe RECIPE.json]\n"
     "                      [--no-probes] [--probe-rows K] [--threads N] [--builder-id URI]\n"
     "                      [--passphrase-file F] [--supersedes DIGEST]\n"
+    "                      [--follow-links-under DIR]\n"
     "\n"
     "Pack a model into a signed bundle.  MODEL is a .safetensors file or a directory\n"
     "of *.safetensors shards with their companion files (config.json, tokenizer\n"
@@ -42,11 +43,21 @@ static const char help[] =
     "  --threads N           compression threads (default: all cores)\n"
     "  --builder-id URI      builder id recorded in the provenance\n"
     "  --supersedes DIGEST   the model manifest digest (sha256:...) this release replaces\n"
+    "  --follow-links-under DIR\n"
+    "                        let symbolic links in MODEL lead anywhere inside DIR, a\n"
+    "                        directory that holds MODEL (such as a Hugging Face cache,\n"
+    "                        whose snapshots link to ../../blobs); without it links\n"
+    "                        must stay inside MODEL\n"
     "  -h, --help            show this help\n"
     "\n"
     "SOURCE_DATE_EPOCH, when set, gives every recorded time; without it no build\n"
     "time is recorded.  Either way the same inputs and an Ed25519 key give identical\n"
     "bytes (ECDSA signatures are randomized, so only the signature differs).\n"
+    "\n"
+    "Symbolic links in a model directory are followed only while they stay inside it\n"
+    "(or inside --follow-links-under DIR); each one followed is listed and recorded\n"
+    "in the signed provenance.  Each directory is walked once: a second way into one\n"
+    "(a loop, or two links to it) is refused.\n"
     "\n"
     "A README.md in a model directory may start with Hugging Face front matter:\n"
     "its license, datasets and base_model fill in what the spec does not say.\n";
@@ -70,6 +81,7 @@ int cmd_pack(int argc, char **argv)
         {"threads", required_argument, NULL, 'T'},
         {"supersedes", required_argument, NULL, 'U'},
         {"spec", required_argument, NULL, 'S'},
+        {"follow-links-under", required_argument, NULL, 'L'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -93,6 +105,7 @@ int cmd_pack(int argc, char **argv)
         case 'N': o.no_probes = 1; break;
         case 'U': o.supersedes = optarg; break;
         case 'S': o.spec_path = optarg; break;
+        case 'L': o.follow_links_under = optarg; break;
         case 'K': {
             char *end;
             errno = 0;
@@ -172,6 +185,17 @@ int cmd_pack(int argc, char **argv)
            res.file_count == 1 ? "" : "s", res.model_bytes);
     printf("bundle:   %s\n", o.output_path);
     printf("manifest: %s\n", res.manifest_digest);
+    if (res.links != NULL) {
+        /* The paths passed the bundle's path rules (no control characters). */
+        printf("followed links (relative to %s):\n",
+               o.follow_links_under != NULL ? o.follow_links_under : o.model_path);
+        for (const char *line = res.links; *line != '\0';) {
+            size_t n = strcspn(line, "\n");
+            printf("  %.*s\n", (int)n, line);
+            line += n + (line[n] == '\n');
+        }
+        free(res.links);
+    }
     if (res.report_text != NULL) {
         printf("\n%s", res.report_text);
         free(res.report_text);

@@ -31,6 +31,7 @@
 #include "core/digest.h"
 #include "core/error_internal.h"
 #include "core/fsutil.h"
+#include "core/safeopen.h"
 #include "core/json.h"
 #include "core/text.h"
 
@@ -1242,10 +1243,11 @@ static ms_status header_seed(const char *path, const ms_safetensors *in, uint8_t
     uint8_t *buf = malloc(hlen ? (size_t)hlen : 1);
     if (buf == NULL)
         return ms_fail(err, MS_E_NOMEM, "out of memory");
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
+    int fd;
+    ms_status ost = ms_open_regular(path, 0, &fd, NULL, err);
+    if (ost != MS_OK) {
         free(buf);
-        return ms_fail(err, MS_E_IO, "%s: cannot open: %s", path, strerror(errno));
+        return ost;
     }
     uint64_t got = 0;
     while (got < hlen) {

@@ -2,12 +2,14 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
 
 #include "core/digest.h"
 #include "core/error_internal.h"
+#include "core/safeopen.h"
 
 struct ms_sha256 {
     EVP_MD_CTX *ctx;
@@ -54,12 +56,19 @@ void ms_sha256_buf(const void *data, size_t len, uint8_t out[MS_SHA256_LEN])
     EVP_Digest(data, len, out, &n, EVP_sha256(), NULL);
 }
 
-ms_status ms_sha256_file(const char *path, uint8_t out[MS_SHA256_LEN], uint64_t *size,
-                         ms_error *err)
+static ms_status sha256_file(const char *path, const uint64_t *id, uint8_t out[MS_SHA256_LEN],
+                             uint64_t *size, ms_error *err)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return ms_fail(err, MS_E_IO, "%s: cannot open: %s", path, strerror(errno));
+    int fd;
+    struct stat sb;
+    ms_status ost = ms_open_regular(path, 0, &fd, &sb, err);
+    if (ost != MS_OK)
+        return ost;
+    if (id != NULL && ((uint64_t)sb.st_dev != id[0] || (uint64_t)sb.st_ino != id[1])) {
+        close(fd);
+        return ms_fail(err, MS_E_IO, "%s: replaced by another file since it was first found",
+                       path);
+    }
     ms_sha256 *h = ms_sha256_new();
     enum { CHUNK = 1 << 20 };
     uint8_t *buf = malloc(CHUNK);
@@ -84,6 +93,13 @@ ms_status ms_sha256_file(const char *path, uint8_t out[MS_SHA256_LEN], uint64_t 
         ms_sha256_update(h, buf, (size_t)r);
         total += (uint64_t)r;
     }
+    /* A file that reports one size and reads another (/proc, /sys, or one being
+     * written) cannot be sealed as what it claims to be. */
+    if (st == MS_OK && total != (uint64_t)sb.st_size)
+        st = ms_fail(err, MS_E_IO,
+                     "%s: reports %lld bytes but %llu were read (a special file, or one being "
+                     "changed)",
+                     path, (long long)sb.st_size, (unsigned long long)total);
     if (st == MS_OK) {
         ms_sha256_final(h, out);
         if (size != NULL)
@@ -93,6 +109,19 @@ ms_status ms_sha256_file(const char *path, uint8_t out[MS_SHA256_LEN], uint64_t 
     free(buf);
     close(fd);
     return st;
+}
+
+ms_status ms_sha256_file(const char *path, uint8_t out[MS_SHA256_LEN], uint64_t *size,
+                         ms_error *err)
+{
+    return sha256_file(path, NULL, out, size, err);
+}
+
+ms_status ms_sha256_file_same(const char *path, uint64_t dev, uint64_t ino,
+                              uint8_t out[MS_SHA256_LEN], uint64_t *size, ms_error *err)
+{
+    const uint64_t id[2] = {dev, ino};
+    return sha256_file(path, id, out, size, err);
 }
 
 void ms_hex_encode(const uint8_t *in, size_t n, char *out)

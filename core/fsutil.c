@@ -10,20 +10,17 @@
 #include "core/fsutil.h"
 #include "core/outfile.h"
 #include "modelseal/files.h"
+#include "core/safeopen.h"
 
 ms_status ms_read_file(const char *path, size_t max, char **buf, size_t *len, ms_error *err)
 {
     *buf = NULL;
     *len = 0;
-    /* O_NONBLOCK: opening a FIFO must not wait for a writer before fstat refuses it. */
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-    if (fd < 0)
-        return ms_fail(err, MS_E_IO, "%s: cannot open: %s", path, strerror(errno));
+    int fd;
     struct stat sb;
-    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
-        close(fd);
-        return ms_fail(err, MS_E_IO, "%s: not a regular file", path);
-    }
+    ms_status ost = ms_open_regular(path, 0, &fd, &sb, err);
+    if (ost != MS_OK)
+        return ost;
     if ((uint64_t)sb.st_size > max) {
         close(fd);
         return ms_fail(err, MS_E_LIMIT, "%s: %lld bytes exceeds the limit of %zu", path,
@@ -48,6 +45,20 @@ ms_status ms_read_file(const char *path, size_t max, char **buf, size_t *len, ms
                            r == 0 ? "file shrank" : strerror(e));
         }
         got += (size_t)r;
+    }
+    /* Nothing may follow: /proc and /sys files report size 0 and still hold data. */
+    char extra;
+    ssize_t more;
+    while ((more = read(fd, &extra, 1)) < 0 && errno == EINTR)
+        ;
+    if (more != 0) {
+        int e = errno;
+        free(p);
+        close(fd);
+        return ms_fail(err, MS_E_IO, "%s: %s", path,
+                       more < 0 ? strerror(e)
+                                : "holds more bytes than its size says (a special file, or one "
+                                  "being changed)");
     }
     close(fd);
     p[got] = '\0';

@@ -39,6 +39,7 @@
 #include "core/digest.h"
 #include "core/error_internal.h"
 #include "core/outfile.h"
+#include "core/safeopen.h"
 #include "modelseal/keys.h"
 
 #define KEY_FILE_MAX (64u * 1024u)
@@ -1554,20 +1555,12 @@ static ms_status read_key_file(const char *path, int secret, char **out, size_t 
 {
     *out = NULL;
     *out_len = 0;
-    /* O_NONBLOCK: a FIFO planted under the key's name must not hang us. */
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-    if (fd < 0)
-        return ms_fail(err, MS_E_IO, "%s: cannot open: %s", path, strerror(errno));
+    /* A FIFO planted under the key's name must not hang us. */
+    int fd;
     struct stat st;
-    if (fstat(fd, &st) != 0) {
-        int e = errno;
-        close(fd);
-        return ms_fail(err, MS_E_IO, "%s: cannot stat: %s", path, strerror(e));
-    }
-    if (!S_ISREG(st.st_mode)) {
-        close(fd);
-        return ms_fail(err, MS_E_KEY, "%s: not a regular file", path);
-    }
+    ms_status ost = ms_open_regular_as(path, MS_E_KEY, &fd, &st, err);
+    if (ost != MS_OK)
+        return ost;
     *mode = st.st_mode & 07777;
     if (st.st_size < 0 || (uint64_t)st.st_size > KEY_FILE_MAX) {
         close(fd);

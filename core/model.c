@@ -3,31 +3,33 @@
  * classified by file name (see include/modelseal/model.h).
  *
  * Directory entries are read, sorted and then visited, so the walk, and the
- * first error reported, do not depend on readdir order.  Weight files are
- * validated by the safetensors reader; then each directory's weight files
- * are checked against that directory's index files, or for unique tensor
- * names when it has none.
+ * first error reported, do not depend on readdir order.  Directories are
+ * opened relative to their parent without following links; a symbolic link
+ * is resolved beneath the link root (core/safeopen.c) and what it leads to
+ * stands under the link's name.  Weight files are validated by the
+ * safetensors reader; then model_shards.c checks each directory's weight
+ * files against its index files.
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/error_internal.h"
-#include "core/json.h"
+#include "core/model_internal.h"
+#include "core/safeopen.h"
 #include "modelseal/model.h"
 
 /* Defined in safetensors.c: escapes control bytes of names quoted in err->message. */
 
 #define WEIGHTS_SUFFIX ".safetensors"
-#define INDEX_SUFFIX ".safetensors.index.json"
 /* Deep enough for any real model layout; stops runaway symlink chains. */
 #define MODEL_MAX_DEPTH 32
-/* Index files are a few megabytes at most; this bounds what is read. */
-#define INDEX_MAX_BYTES MS_SAFETENSORS_MAX_HEADER
 
 struct ms_model {
     ms_model_file *files;
@@ -35,14 +37,29 @@ struct ms_model {
     size_t cap;
     size_t ntensors;
     int sharded;
+    ms_model_link *links;
+    size_t nlinks;
+    size_t caplinks;
 };
+
+/* A directory already walked, and the path (in the model) it was walked as. */
+typedef struct seen_dir {
+    dev_t dev;
+    ino_t ino;
+    char *rel;
+} seen_dir;
 
 typedef struct walk {
     ms_model *m;
-    const char *root;
-    dev_t dev[MODEL_MAX_DEPTH + 1];
+    const char *root;       /* the model directory as given */
+    int rootfd;             /* the directory links must stay beneath */
+    const char *links_root; /* its path as given, for messages and paths */
+    dev_t dev[MODEL_MAX_DEPTH + 1]; /* the directories from the root to here */
     ino_t ino[MODEL_MAX_DEPTH + 1];
     size_t depth;
+    seen_dir *seen;
+    size_t nseen;
+    size_t capseen;
 } walk;
 
 static char *xstrdup(const char *s)
@@ -88,13 +105,6 @@ static const char *base_name(const char *relpath)
     return slash != NULL ? slash + 1 : relpath;
 }
 
-/* Length of the directory part of relpath ("" for a top-level file). */
-static size_t dir_len(const char *relpath)
-{
-    const char *slash = strrchr(relpath, '/');
-    return slash != NULL ? (size_t)(slash - relpath) : 0;
-}
-
 /* The kind of a file by its name, or -1 when it is not one modelseal knows. */
 static int classify(const char *name)
 {
@@ -113,13 +123,8 @@ static int classify(const char *name)
     return -1;
 }
 
-static int is_index(const ms_model_file *f)
-{
-    return f->kind == MS_FILE_CONFIG && ends_with(base_name(f->relpath), INDEX_SUFFIX, 0);
-}
-
 static ms_status add_file(ms_model *m, const char *relpath, const char *path, ms_file_kind kind,
-                          uint64_t size, const char *root, ms_error *err)
+                          const struct stat *sb, const char *root, ms_error *err)
 {
     if (m->nfiles >= MS_MODEL_MAX_FILES)
         return ms_fail(err, MS_E_LIMIT, "%s: more than %d files in the model", root,
@@ -143,7 +148,9 @@ static ms_status add_file(ms_model *m, const char *relpath, const char *path, ms
     f->relpath = r;
     f->path = p;
     f->kind = kind;
-    f->size = size;
+    f->size = (uint64_t)sb->st_size;
+    f->dev = (uint64_t)sb->st_dev;
+    f->ino = (uint64_t)sb->st_ino;
     m->nfiles++;
     return MS_OK;
 }
@@ -160,14 +167,20 @@ static void free_names(char **names, size_t n)
     free(names);
 }
 
-/* Sorted names of dir's entries, dot-entries left out. */
-static ms_status list_dir(const char *path, char ***out, size_t *count, ms_error *err)
+/* Sorted names of the entries of the directory dirfd, dot-entries left out. */
+static ms_status list_dir(int dirfd, const char *path, char ***out, size_t *count, ms_error *err)
 {
     *out = NULL;
     *count = 0;
-    DIR *d = opendir(path);
-    if (d == NULL)
-        return ms_fail(err, MS_E_IO, "%s: cannot open directory: %s", path, strerror(errno));
+    int fd = dup(dirfd);
+    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+    if (d == NULL) {
+        int e = errno;
+        if (fd >= 0)
+            close(fd);
+        return ms_fail(err, MS_E_IO, "%s: cannot open directory: %s", path, strerror(e));
+    }
+    rewinddir(d);
     char **names = NULL;
     size_t n = 0, cap = 0;
     ms_status s = MS_OK;
@@ -214,411 +227,166 @@ static ms_status list_dir(const char *path, char ***out, size_t *count, ms_error
     return MS_OK;
 }
 
-static ms_status walk_dir(walk *w, const char *rel, const char *path, ms_error *err);
-
-static ms_status visit(walk *w, const char *rel, const char *path, ms_error *err)
+static ms_status add_link(ms_model *m, const char *link, const char *target, ms_error *err)
 {
-    struct stat sb;
-    /* stat, not lstat: symbolic links in the user's own model directory are followed. */
-    if (stat(path, &sb) != 0)
-        return ms_fail(err, MS_E_IO, "%s: cannot stat: %s", path, strerror(errno));
-    if (S_ISDIR(sb.st_mode)) {
-        for (size_t i = 0; i <= w->depth; i++)
-            if (w->dev[i] == sb.st_dev && w->ino[i] == sb.st_ino)
-                return ms_fail(err, MS_E_FORMAT,
-                               "%s: directory loop (links back to an enclosing directory)", path);
-        if (w->depth >= MODEL_MAX_DEPTH)
-            return ms_fail(err, MS_E_LIMIT, "%s: directories nested deeper than %d", path,
-                           MODEL_MAX_DEPTH);
-        w->depth++;
-        w->dev[w->depth] = sb.st_dev;
-        w->ino[w->depth] = sb.st_ino;
-        ms_status s = walk_dir(w, rel, path, err);
-        w->depth--;
-        return s;
+    if (m->nlinks == m->caplinks) {
+        size_t cap = m->caplinks ? m->caplinks * 2 : 8;
+        ms_model_link *l = realloc(m->links, cap * sizeof *l);
+        if (l == NULL)
+            return ms_fail(err, MS_E_NOMEM, "%s: out of memory", link);
+        m->links = l;
+        m->caplinks = cap;
     }
-    if (!S_ISREG(sb.st_mode))
-        return ms_fail(err, MS_E_UNSUPPORTED, "%s: not a regular file or directory", path);
-    int kind = classify(base_name(rel));
-    if (kind < 0)
-        return ms_fail(err, MS_E_UNSUPPORTED,
-                       "%s: unknown file kind (not weights, config, doc or code); move it out "
-                       "of the model directory",
-                       path);
-    return add_file(w->m, rel, path, (ms_file_kind)kind, (uint64_t)sb.st_size, w->root, err);
+    char *a = xstrdup(link), *b = xstrdup(target);
+    if (a == NULL || b == NULL) {
+        free(a);
+        free(b);
+        return ms_fail(err, MS_E_NOMEM, "%s: out of memory", link);
+    }
+    m->links[m->nlinks++] = (ms_model_link){a, b};
+    return MS_OK;
 }
 
-static ms_status walk_dir(walk *w, const char *rel, const char *path, ms_error *err)
+/*
+ * Every directory is walked once: a second way into one (a link to an
+ * enclosing directory, or two links to the same directory) is refused, so
+ * links cannot multiply the work or the files.
+ */
+static ms_status enter_dir(walk *w, const struct stat *sb, const char *rel, const char *path,
+                           ms_error *err)
+{
+    for (size_t i = 0; i <= w->depth; i++)
+        if (w->dev[i] == sb->st_dev && w->ino[i] == sb->st_ino)
+            return ms_fail(err, MS_E_FORMAT,
+                           "%s: directory loop (links back to an enclosing directory)", path);
+    for (size_t i = 0; i < w->nseen; i++)
+        if (w->seen[i].dev == sb->st_dev && w->seen[i].ino == sb->st_ino)
+            return ms_fail(err, MS_E_FORMAT,
+                           "%s: the directory is already in the model as '%s' (each directory "
+                           "is walked once; remove the extra link)",
+                           path, w->seen[i].rel);
+    if (w->depth >= MODEL_MAX_DEPTH)
+        return ms_fail(err, MS_E_LIMIT, "%s: directories nested deeper than %d", path,
+                       MODEL_MAX_DEPTH);
+    if (w->nseen >= MS_MODEL_MAX_FILES)
+        return ms_fail(err, MS_E_LIMIT, "%s: more than %d directories in the model", w->root,
+                       MS_MODEL_MAX_FILES);
+    if (w->nseen == w->capseen) {
+        size_t cap = w->capseen ? w->capseen * 2 : 16;
+        seen_dir *n = realloc(w->seen, cap * sizeof *n);
+        if (n == NULL)
+            return ms_fail(err, MS_E_NOMEM, "%s: out of memory", path);
+        w->seen = n;
+        w->capseen = cap;
+    }
+    char *r = xstrdup(rel);
+    if (r == NULL)
+        return ms_fail(err, MS_E_NOMEM, "%s: out of memory", path);
+    w->seen[w->nseen++] = (seen_dir){sb->st_dev, sb->st_ino, r};
+    w->depth++;
+    w->dev[w->depth] = sb->st_dev;
+    w->ino[w->depth] = sb->st_ino;
+    return MS_OK;
+}
+
+static ms_status walk_dir(walk *w, int dirfd, const char *rel, const char *rootrel,
+                          const char *path, ms_error *err);
+
+/*
+ * One directory entry.  rel is its path in the model, rootrel its path
+ * beneath w->rootfd (through real directories only), path the path that
+ * names it on disk.  A symbolic link is followed only beneath w->rootfd;
+ * what it leads to then stands in its place, named by the link.
+ */
+static ms_status visit(walk *w, int dirfd, const char *name, const char *rel, const char *rootrel,
+                       const char *path, ms_error *err)
+{
+    struct stat sb;
+    if (fstatat(dirfd, name, &sb, AT_SYMLINK_NOFOLLOW) != 0)
+        return ms_fail(err, MS_E_IO, "%s: cannot stat: %s", path, strerror(errno));
+    char *resolved = NULL, *rpath = NULL;
+    ms_status s = MS_OK;
+    if (S_ISLNK(sb.st_mode)) {
+        s = ms_beneath_follow(w->rootfd, rootrel, path, w->links_root, &resolved, &sb, err);
+        if (s == MS_OK)
+            s = add_link(w->m, rootrel, resolved, err);
+        if (s == MS_OK && (rpath = join(w->links_root, resolved)) == NULL)
+            s = ms_fail(err, MS_E_NOMEM, "%s: out of memory", path);
+        if (s != MS_OK)
+            goto out;
+    }
+    if (S_ISDIR(sb.st_mode)) {
+        int fd = resolved != NULL
+                     ? ms_openat_beneath(w->rootfd, resolved, O_RDONLY | O_DIRECTORY)
+                     : openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        struct stat now;
+        if (fd < 0 || fstat(fd, &now) != 0 || now.st_dev != sb.st_dev || now.st_ino != sb.st_ino) {
+            s = ms_fail(err, MS_E_IO, "%s: cannot open directory: %s", path,
+                        fd < 0 ? strerror(errno) : "it changed while being walked");
+            if (fd >= 0)
+                close(fd);
+            goto out;
+        }
+        if ((s = enter_dir(w, &sb, rel, path, err)) == MS_OK) {
+            s = walk_dir(w, fd, rel, resolved != NULL ? resolved : rootrel,
+                         rpath != NULL ? rpath : path, err);
+            w->depth--;
+        }
+        close(fd);
+        goto out;
+    }
+    if (!S_ISREG(sb.st_mode)) {
+        s = ms_fail(err, MS_E_UNSUPPORTED, "%s: not a regular file or directory (%s)", path,
+                    ms_file_type_name(sb.st_mode));
+        goto out;
+    }
+    int kind = classify(base_name(rel));
+    if (kind < 0)
+        s = ms_fail(err, MS_E_UNSUPPORTED,
+                    "%s: unknown file kind (not weights, config, doc or code); move it out "
+                    "of the model directory",
+                    path);
+    else
+        s = add_file(w->m, rel, rpath != NULL ? rpath : path, (ms_file_kind)kind, &sb, w->root,
+                     err);
+out:
+    free(resolved);
+    free(rpath);
+    return s;
+}
+
+static ms_status walk_dir(walk *w, int dirfd, const char *rel, const char *rootrel,
+                          const char *path, ms_error *err)
 {
     char **names;
     size_t n;
-    ms_status s = list_dir(path, &names, &n, err);
+    ms_status s = list_dir(dirfd, path, &names, &n, err);
     if (s != MS_OK)
         return s;
     for (size_t i = 0; i < n && s == MS_OK; i++) {
         char *crel = join(rel, names[i]);
+        char *croot = join(rootrel, names[i]);
         char *cpath = join(path, names[i]);
-        if (crel == NULL || cpath == NULL)
+        if (crel == NULL || croot == NULL || cpath == NULL)
             s = ms_fail(err, MS_E_NOMEM, "%s: out of memory", path);
         else
-            s = visit(w, crel, cpath, err);
+            s = visit(w, dirfd, names[i], crel, croot, cpath, err);
         free(crel);
+        free(croot);
         free(cpath);
     }
     free_names(names, n);
     return s;
 }
 
+static int cmp_link(const void *a, const void *b)
+{
+    return strcmp(((const ms_model_link *)a)->link, ((const ms_model_link *)b)->link);
+}
+
 static int cmp_file(const void *a, const void *b)
 {
     return strcmp(((const ms_model_file *)a)->relpath, ((const ms_model_file *)b)->relpath);
-}
-
-/* ------------------------------------------------------ cross-file checks */
-
-/* A set of files of one directory, by index into m->files. */
-typedef struct group {
-    size_t *weights; /* sorted by base name (= by relpath within one directory) */
-    size_t nweights;
-    size_t *indexes;
-    size_t nindexes;
-} group;
-
-typedef struct tensor_ref {
-    const char *name;
-    size_t file; /* index into m->files */
-} tensor_ref;
-
-static int cmp_ref(const void *a, const void *b)
-{
-    return strcmp(((const tensor_ref *)a)->name, ((const tensor_ref *)b)->name);
-}
-
-static const tensor_ref *find_ref(const tensor_ref *refs, size_t n, const char *name)
-{
-    tensor_ref key = {name, 0};
-    return bsearch(&key, refs, n, sizeof *refs, cmp_ref);
-}
-
-/* Position in g->weights of the weight file whose base name is name, or (size_t)-1. */
-static size_t find_shard(const ms_model *m, const group *g, const char *name)
-{
-    size_t lo = 0, hi = g->nweights;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        int c = strcmp(name, base_name(m->files[g->weights[mid]].relpath));
-        if (c == 0)
-            return mid;
-        if (c < 0)
-            hi = mid;
-        else
-            lo = mid + 1;
-    }
-    return (size_t)-1;
-}
-
-/* Without an index, a tensor name may appear in only one weight file of the directory. */
-static ms_status check_unique(const ms_model *m, const group *g, ms_error *err)
-{
-    size_t total = 0;
-    for (size_t i = 0; i < g->nweights; i++)
-        total += ms_safetensors_count(m->files[g->weights[i]].st);
-    if (g->nweights < 2 || total < 2)
-        return MS_OK;
-    tensor_ref *refs = malloc(total * sizeof *refs);
-    if (refs == NULL)
-        return ms_fail(err, MS_E_NOMEM, "%s: out of memory", m->files[g->weights[0]].path);
-    size_t k = 0;
-    for (size_t i = 0; i < g->nweights; i++) {
-        const ms_safetensors *st = m->files[g->weights[i]].st;
-        for (size_t j = 0; j < ms_safetensors_count(st); j++)
-            refs[k++] = (tensor_ref){ms_safetensors_tensor(st, j)->name, g->weights[i]};
-    }
-    qsort(refs, total, sizeof *refs, cmp_ref);
-    ms_status s = MS_OK;
-    for (size_t i = 1; i < total && s == MS_OK; i++)
-        if (strcmp(refs[i - 1].name, refs[i].name) == 0) {
-            size_t a = refs[i - 1].file < refs[i].file ? refs[i - 1].file : refs[i].file;
-            size_t b = refs[i - 1].file < refs[i].file ? refs[i].file : refs[i - 1].file;
-            s = ms_fail(err, MS_E_FORMAT,
-                        "tensor '%s' appears in both %s and %s (a model without an index "
-                        "must not repeat tensor names)",
-                        refs[i].name, m->files[a].path, m->files[b].path);
-        }
-    free(refs);
-    return s;
-}
-
-static ms_status read_whole(const char *path, char **out, size_t *len, ms_error *err)
-{
-    *out = NULL;
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return ms_fail(err, MS_E_IO, "%s: cannot open: %s", path, strerror(errno));
-    char *buf = NULL;
-    size_t n = 0, cap = 0;
-    ms_status s = MS_OK;
-    for (;;) {
-        if (n == cap) {
-            if (cap >= INDEX_MAX_BYTES) {
-                s = ms_fail(err, MS_E_LIMIT, "%s: larger than %llu bytes", path,
-                            (unsigned long long)INDEX_MAX_BYTES);
-                break;
-            }
-            size_t ncap = cap ? cap * 2 : 65536;
-            if (ncap > INDEX_MAX_BYTES)
-                ncap = INDEX_MAX_BYTES;
-            /* One spare byte lets a file of exactly the limit be told from a larger one. */
-            char *nb = realloc(buf, ncap + 1);
-            if (nb == NULL) {
-                s = ms_fail(err, MS_E_NOMEM, "%s: out of memory", path);
-                break;
-            }
-            buf = nb;
-            cap = ncap;
-        }
-        size_t r = fread(buf + n, 1, cap - n, f);
-        n += r;
-        if (r == 0) {
-            if (ferror(f))
-                s = ms_fail(err, MS_E_IO, "%s: read error", path);
-            break;
-        }
-    }
-    fclose(f);
-    if (s != MS_OK) {
-        free(buf);
-        return s;
-    }
-    if (n == cap && n == INDEX_MAX_BYTES) {
-        /* Full at the limit: anything more makes it too large. */
-        FILE *g = fopen(path, "rb");
-        int more = g != NULL && fseek(g, (long)n, SEEK_SET) == 0 && fgetc(g) != EOF;
-        if (g != NULL)
-            fclose(g);
-        if (more) {
-            free(buf);
-            return ms_fail(err, MS_E_LIMIT, "%s: larger than %llu bytes", path,
-                           (unsigned long long)INDEX_MAX_BYTES);
-        }
-    }
-    *out = buf;
-    *len = n;
-    return MS_OK;
-}
-
-/*
- * One index against the weight files of its directory: weight_map must name
- * exactly the tensors of the shards it references, each in the shard that
- * holds it, and metadata.total_size, if present, their total byte size.
- * Marks the shards it references in referenced[] (indexed like m->files).
- */
-static ms_status check_index(const ms_model *m, const group *g, size_t idx, char *referenced,
-                             ms_error *err)
-{
-    const char *ipath = m->files[idx].path;
-    char *text = NULL;
-    size_t len = 0;
-    ms_status s = read_whole(ipath, &text, &len, err);
-    if (s != MS_OK)
-        return s;
-    cJSON *root = NULL;
-    s = ms_json_parse(text, len, ipath, &root, err);
-    free(text);
-    if (s != MS_OK)
-        return s;
-    tensor_ref *refs = NULL;
-    size_t nrefs = 0;
-    char *mine = calloc(g->nweights ? g->nweights : 1, 1); /* shards this index names */
-    if (mine == NULL) {
-        s = ms_fail(err, MS_E_NOMEM, "%s: out of memory", ipath);
-        goto out;
-    }
-    if (!cJSON_IsObject(root)) {
-        s = ms_fail(err, MS_E_FORMAT, "%s: not a JSON object", ipath);
-        goto out;
-    }
-    const cJSON *wm = NULL;
-    s = ms_json_get_object(root, "weight_map", ipath, &wm, err);
-    if (s != MS_OK)
-        goto out;
-    for (const cJSON *c = wm->child; c != NULL; c = c->next)
-        nrefs++;
-    if (nrefs > 0 && (refs = malloc(nrefs * sizeof *refs)) == NULL) {
-        s = ms_fail(err, MS_E_NOMEM, "%s: out of memory", ipath);
-        goto out;
-    }
-
-    /* weight_map -> shards: every named shard exists and holds the tensor. */
-    size_t k = 0;
-    for (const cJSON *c = wm->child; c != NULL; c = c->next, k++) {
-        if (!cJSON_IsString(c) || c->valuestring == NULL) {
-            s = ms_fail(err, MS_E_FORMAT, "%s: weight_map entry for tensor '%s' is not a string",
-                        ipath, c->string);
-            goto out;
-        }
-        const char *shard = c->valuestring;
-        /* Shards live beside the index; a path here could reach outside the model. */
-        if (shard[0] == '\0' || shard[0] == '.' || strchr(shard, '/') != NULL ||
-            !ends_with(shard, WEIGHTS_SUFFIX, 0)) {
-            s = ms_fail(err, MS_E_FORMAT,
-                        "%s: weight_map puts tensor '%s' in '%s', which is not a .safetensors "
-                        "file name in the index's directory",
-                        ipath, c->string, shard);
-            goto out;
-        }
-        size_t pos = find_shard(m, g, shard);
-        if (pos == (size_t)-1) {
-            s = ms_fail(err, MS_E_FORMAT,
-                        "%s: weight_map puts tensor '%s' in shard '%s', which is missing from "
-                        "the model",
-                        ipath, c->string, shard);
-            goto out;
-        }
-        size_t f = g->weights[pos];
-        if (ms_safetensors_find(m->files[f].st, c->string) == NULL) {
-            const char *holder = NULL;
-            for (size_t i = 0; i < g->nweights && holder == NULL; i++)
-                if (ms_safetensors_find(m->files[g->weights[i]].st, c->string) != NULL)
-                    holder = base_name(m->files[g->weights[i]].relpath);
-            if (holder != NULL)
-                s = ms_fail(err, MS_E_FORMAT,
-                            "%s: weight_map puts tensor '%s' in shard '%s', but it is in '%s'",
-                            ipath, c->string, shard, holder);
-            else
-                s = ms_fail(err, MS_E_FORMAT,
-                            "%s: weight_map puts tensor '%s' in shard '%s', which does not "
-                            "hold it",
-                            ipath, c->string, shard);
-            goto out;
-        }
-        refs[k] = (tensor_ref){c->string, f};
-        mine[pos] = 1;
-        referenced[f] = 1;
-    }
-    if (nrefs > 1)
-        qsort(refs, nrefs, sizeof *refs, cmp_ref);
-
-    /* Shards -> weight_map: every tensor of a referenced shard is mapped to that shard. */
-    uint64_t total = 0;
-    for (size_t i = 0; i < g->nweights; i++) {
-        if (!mine[i])
-            continue;
-        size_t f = g->weights[i];
-        const ms_safetensors *st = m->files[f].st;
-        for (size_t j = 0; j < ms_safetensors_count(st); j++) {
-            const ms_tensor_info *t = ms_safetensors_tensor(st, j);
-            const tensor_ref *r = find_ref(refs, nrefs, t->name);
-            if (r == NULL) {
-                s = ms_fail(err, MS_E_FORMAT,
-                            "%s: tensor '%s' of shard '%s' is missing from weight_map", ipath,
-                            t->name, base_name(m->files[f].relpath));
-                goto out;
-            }
-            if (r->file != f) {
-                s = ms_fail(err, MS_E_FORMAT,
-                            "%s: tensor '%s' appears in two shards, '%s' and '%s'", ipath, t->name,
-                            base_name(m->files[r->file].relpath), base_name(m->files[f].relpath));
-                goto out;
-            }
-            if (__builtin_add_overflow(total, t->end - t->begin, &total)) {
-                s = ms_fail(err, MS_E_LIMIT, "%s: total tensor size overflows 64 bits", ipath);
-                goto out;
-            }
-        }
-    }
-
-    const cJSON *meta = cJSON_GetObjectItemCaseSensitive(root, "metadata");
-    if (meta != NULL && !cJSON_IsNull(meta)) {
-        if (!cJSON_IsObject(meta)) {
-            s = ms_fail(err, MS_E_FORMAT, "%s: field 'metadata' is not an object", ipath);
-            goto out;
-        }
-        if (cJSON_GetObjectItemCaseSensitive(meta, "total_size") != NULL) {
-            uint64_t declared;
-            if (ms_json_number_u64(cJSON_GetObjectItemCaseSensitive(meta, "total_size"),
-                                   &declared) != 0) {
-                s = ms_fail(err, MS_E_FORMAT,
-                            "%s: metadata.total_size is not a non-negative integer below 2^53",
-                            ipath);
-                goto out;
-            }
-            if (declared != total) {
-                s = ms_fail(err, MS_E_FORMAT,
-                            "%s: metadata.total_size %llu does not match the sum of tensor "
-                            "sizes %llu",
-                            ipath, (unsigned long long)declared, (unsigned long long)total);
-                goto out;
-            }
-        }
-    }
-out:
-    free(mine);
-    free(refs);
-    cJSON_Delete(root);
-    return s;
-}
-
-static ms_status check_group(const ms_model *m, const group *g, char *referenced, int *sharded,
-                             ms_error *err)
-{
-    if (g->nindexes == 0)
-        return check_unique(m, g, err);
-    *sharded = 1;
-    for (size_t i = 0; i < g->nindexes; i++) {
-        ms_status s = check_index(m, g, g->indexes[i], referenced, err);
-        if (s != MS_OK)
-            return s;
-    }
-    for (size_t i = 0; i < g->nweights; i++)
-        if (!referenced[g->weights[i]])
-            return ms_fail(err, MS_E_FORMAT, "%s: shard not referenced by the weight_map of %s",
-                           m->files[g->weights[i]].path, m->files[g->indexes[0]].path);
-    return MS_OK;
-}
-
-static int same_dir(const char *a, const char *b)
-{
-    size_t la = dir_len(a), lb = dir_len(b);
-    return la == lb && memcmp(a, b, la) == 0;
-}
-
-/* Group weight and index files by directory and check each group. */
-static ms_status check_shards(ms_model *m, ms_error *err)
-{
-    size_t *weights = malloc(m->nfiles * sizeof *weights);
-    size_t *indexes = malloc(m->nfiles * sizeof *indexes);
-    char *referenced = calloc(m->nfiles, 1);
-    char *done = calloc(m->nfiles, 1);
-    ms_status s = MS_OK;
-    if (weights == NULL || indexes == NULL || referenced == NULL || done == NULL) {
-        s = ms_fail(err, MS_E_NOMEM, "model: out of memory");
-        goto out;
-    }
-    /* Files are sorted by relpath, so each group comes out sorted by base name. */
-    for (size_t i = 0; i < m->nfiles && s == MS_OK; i++) {
-        if (done[i] || (m->files[i].kind != MS_FILE_WEIGHTS && !is_index(&m->files[i])))
-            continue;
-        group g = {weights, 0, indexes, 0};
-        for (size_t j = i; j < m->nfiles; j++) {
-            if (done[j] || !same_dir(m->files[i].relpath, m->files[j].relpath))
-                continue;
-            if (m->files[j].kind == MS_FILE_WEIGHTS)
-                g.weights[g.nweights++] = j;
-            else if (is_index(&m->files[j]))
-                g.indexes[g.nindexes++] = j;
-            else
-                continue;
-            done[j] = 1;
-        }
-        s = check_group(m, &g, referenced, &m->sharded, err);
-    }
-out:
-    free(weights);
-    free(indexes);
-    free(referenced);
-    free(done);
-    return s;
 }
 
 /* ------------------------------------------------------------------ public */
@@ -633,10 +401,62 @@ void ms_model_close(ms_model *m)
         ms_safetensors_close(m->files[i].st);
     }
     free(m->files);
+    for (size_t i = 0; i < m->nlinks; i++) {
+        free((char *)m->links[i].link);
+        free((char *)m->links[i].target);
+    }
+    free(m->links);
     free(m);
 }
 
-static ms_status model_open(const char *path, ms_model **out, ms_error *err)
+/* The reader mapped the file the walk found (compression reads weights through it). */
+static ms_status same_file(const ms_model_file *f, ms_error *err)
+{
+    int fd = -1;
+    ms_status s = ms_safetensors_reopen(f->st, &fd, err);
+    if (s != MS_OK)
+        return s;
+    struct stat sb;
+    if (fstat(fd, &sb) != 0 || (uint64_t)sb.st_dev != f->dev || (uint64_t)sb.st_ino != f->ino)
+        s = ms_fail(err, MS_E_IO, "%s: replaced by another file since it was first found",
+                    f->path);
+    close(fd);
+    return s;
+}
+
+static ms_status walk_model(ms_model *m, const char *path, const char *links_root,
+                            ms_error *err)
+{
+    walk w = {.m = m, .root = path, .links_root = links_root != NULL ? links_root : path};
+    char *model_rel = NULL;
+    ms_status s = ms_links_root_open(path, links_root, &w.rootfd, &model_rel, err);
+    if (s != MS_OK)
+        return s;
+    int fd = ms_openat_beneath(w.rootfd, model_rel, O_RDONLY | O_DIRECTORY);
+    struct stat sb;
+    if (fd < 0 || fstat(fd, &sb) != 0) {
+        s = ms_fail(err, MS_E_IO, "%s: cannot open directory: %s", path, strerror(errno));
+    } else {
+        w.dev[0] = sb.st_dev;
+        w.ino[0] = sb.st_ino;
+        s = walk_dir(&w, fd, "", model_rel, path, err);
+    }
+    if (fd >= 0)
+        close(fd);
+    close(w.rootfd);
+    free(model_rel);
+    for (size_t i = 0; i < w.nseen; i++)
+        free(w.seen[i].rel);
+    free(w.seen);
+    if (s == MS_OK && m->nfiles > 1)
+        qsort(m->files, m->nfiles, sizeof *m->files, cmp_file);
+    if (s == MS_OK && m->nlinks > 1)
+        qsort(m->links, m->nlinks, sizeof *m->links, cmp_link);
+    return s;
+}
+
+static ms_status model_open(const char *path, const char *links_root, ms_model **out,
+                            ms_error *err)
 {
     if (out == NULL || path == NULL)
         return ms_fail(err, MS_E_USAGE, "ms_model_open: NULL argument");
@@ -649,19 +469,14 @@ static ms_status model_open(const char *path, ms_model **out, ms_error *err)
         return ms_fail(err, MS_E_NOMEM, "%s: out of memory", path);
     ms_status s = MS_OK;
     if (S_ISDIR(sb.st_mode)) {
-        walk w = {.m = m, .root = path};
-        w.dev[0] = sb.st_dev;
-        w.ino[0] = sb.st_ino;
-        s = walk_dir(&w, "", path, err);
-        if (s == MS_OK && m->nfiles > 1)
-            qsort(m->files, m->nfiles, sizeof *m->files, cmp_file);
+        s = walk_model(m, path, links_root, err);
     } else if (S_ISREG(sb.st_mode)) {
         /* Basename of the path as given, trailing slashes are impossible for a file. */
         const char *base = strrchr(path, '/') != NULL ? strrchr(path, '/') + 1 : path;
         if (!ends_with(base, WEIGHTS_SUFFIX, 0))
             s = ms_fail(err, MS_E_USAGE, "%s: a model is a .safetensors file or a directory", path);
         else
-            s = add_file(m, base, path, MS_FILE_WEIGHTS, (uint64_t)sb.st_size, path, err);
+            s = add_file(m, base, path, MS_FILE_WEIGHTS, &sb, path, err);
     } else {
         s = ms_fail(err, MS_E_USAGE, "%s: not a regular file or directory", path);
     }
@@ -673,6 +488,8 @@ static ms_status model_open(const char *path, ms_model **out, ms_error *err)
             continue;
         nweights++;
         s = ms_safetensors_open(f->path, &f->st, err);
+        if (s == MS_OK)
+            s = same_file(f, err);
         if (s == MS_OK) {
             /* The size the reader validated, not the earlier stat. */
             f->size = ms_safetensors_file_size(f->st);
@@ -682,7 +499,7 @@ static ms_status model_open(const char *path, ms_model **out, ms_error *err)
     if (s == MS_OK && nweights == 0)
         s = ms_fail(err, MS_E_FORMAT, "no .safetensors file in %s", path);
     if (s == MS_OK)
-        s = check_shards(m, err);
+        s = ms_model_check_shards(m->files, m->nfiles, &m->sharded, err);
     if (s != MS_OK) {
         ms_model_close(m);
         return s;
@@ -693,7 +510,25 @@ static ms_status model_open(const char *path, ms_model **out, ms_error *err)
 
 ms_status ms_model_open(const char *path, ms_model **out, ms_error *err)
 {
-    return model_open(path, out, err);
+    return model_open(path, NULL, out, err);
+}
+
+ms_status ms_model_open_under(const char *path, const char *links_root, ms_model **out,
+                              ms_error *err)
+{
+    return model_open(path, links_root, out, err);
+}
+
+size_t ms_model_link_count(const ms_model *m)
+{
+    return m != NULL ? m->nlinks : 0;
+}
+
+const ms_model_link *ms_model_link_at(const ms_model *m, size_t i)
+{
+    if (m == NULL || i >= m->nlinks)
+        return NULL;
+    return &m->links[i];
 }
 
 size_t ms_model_file_count(const ms_model *m)

@@ -21,6 +21,7 @@
 
 #include "core/digest.h"
 #include "core/error_internal.h"
+#include "core/safeopen.h"
 #include "core/fsutil.h"
 #include "core/outfile.h"
 #include "core/text.h"
@@ -451,19 +452,11 @@ static ms_status open_path(const char *path, ms_safetensors **out, ms_error *err
     if (out == NULL || path == NULL)
         return ms_fail(err, MS_E_USAGE, "ms_safetensors_open: NULL argument");
     *out = NULL;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return ms_fail(err, MS_E_IO, "%s: cannot open: %s", path, strerror(errno));
+    int fd;
     struct stat sb;
-    if (fstat(fd, &sb) != 0) {
-        int e = errno;
-        close(fd);
-        return ms_fail(err, MS_E_IO, "%s: cannot stat: %s", path, strerror(e));
-    }
-    if (!S_ISREG(sb.st_mode)) {
-        close(fd);
-        return ms_fail(err, MS_E_IO, "%s: not a regular file", path);
-    }
+    ms_status ost = ms_open_regular(path, 0, &fd, &sb, err);
+    if (ost != MS_OK)
+        return ost;
     ms_safetensors *st = st_new(path);
     if (st == NULL) {
         close(fd);
@@ -573,11 +566,12 @@ ms_status ms_safetensors_reopen(const ms_safetensors *st, int *fd, ms_error *err
     *fd = -1;
     if (st == NULL || st->map == NULL)
         return ms_fail(err, MS_E_USAGE, "ms_safetensors_reopen: not a file opened by path");
-    int f = open(st->what, O_RDONLY | O_CLOEXEC);
-    if (f < 0)
-        return ms_fail(err, MS_E_IO, "%s: cannot open: %s", st->what, strerror(errno));
+    int f;
     struct stat sb;
-    if (fstat(f, &sb) != 0 || sb.st_dev != st->dev || sb.st_ino != st->ino ||
+    ms_status ost = ms_open_regular(st->what, 0, &f, &sb, err);
+    if (ost != MS_OK)
+        return ost;
+    if (sb.st_dev != st->dev || sb.st_ino != st->ino ||
         (uint64_t)sb.st_size != st->file_size) {
         close(f);
         return ms_fail(err, MS_E_IO, "%s: replaced or changed while being read", st->what);

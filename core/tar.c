@@ -11,6 +11,7 @@
 
 #include "core/digest.h"
 #include "core/error_internal.h"
+#include "core/safeopen.h"
 #include "core/fsutil.h"
 #include "core/outfile.h"
 #include "core/tar.h"
@@ -193,13 +194,18 @@ ms_status ms_tar_writer_add_file(ms_tar_writer *w, const char *name, const char 
                                  ms_error *err)
 {
     int direct = (flags & MS_TAR_READ_DIRECT) != 0;
-    int fd = direct ? open(src, O_RDONLY | O_CLOEXEC | O_DIRECT) : -1;
-    if (fd < 0) {
-        direct = 0;
-        fd = open(src, O_RDONLY | O_CLOEXEC);
+    int fd = -1;
+    ms_status ost = MS_E_IO;
+    if (direct) {
+        ms_error derr;
+        ost = ms_open_regular(src, O_DIRECT, &fd, NULL, &derr);
     }
-    if (fd < 0)
-        return ms_fail(err, MS_E_IO, "%s: cannot open: %s", src, strerror(errno));
+    if (ost != MS_OK) {
+        /* Without direct I/O (tmpfs refuses it): the check then says why, if anything. */
+        direct = 0;
+        if ((ost = ms_open_regular(src, 0, &fd, NULL, err)) != MS_OK)
+            return ost;
+    }
     ms_status st = add_fd(w, name, fd, direct, src, size, sha256, err);
     close(fd);
     return st;
@@ -220,8 +226,6 @@ ms_status ms_tar_writer_add_fd(ms_tar_writer *w, const char *name, int fd, const
         (void)ms_direct_off(fd);
     return st;
 }
-
-
 
 ms_status ms_tar_writer_add_from(ms_tar_writer *w, const char *name, ms_tar_reader *r,
                                  uint64_t size, const uint8_t *want_sha256, ms_error *err)

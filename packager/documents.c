@@ -268,6 +268,20 @@ cJSON *ms_doc_statement(const ms_pack_facts *f, const ms_doc *manifest, const ch
             return fail(s);
         }
     }
+    if (f->model != NULL && ms_model_link_count(f->model) > 0) {
+        /* Which files came through links, relative to the directory links may lead into:
+         * never absolute, so packing stays reproducible and names no home directory. */
+        cJSON *links = cJSON_AddArrayToObject(ext, "followedLinks");
+        if (links == NULL)
+            return fail(s);
+        for (size_t i = 0; i < ms_model_link_count(f->model); i++) {
+            const ms_model_link *l = ms_model_link_at(f->model, i);
+            cJSON *e = cJSON_CreateObject();
+            if (e == NULL || !cJSON_AddItemToArray(links, e) || !add_str(e, "link", l->link) ||
+                !add_str(e, "target", l->target))
+                return fail(s);
+        }
+    }
     cJSON *internal = cJSON_AddObjectToObject(bd, "internalParameters");
     if (internal == NULL || !add_str(internal, "modelsealVersion", ms_version()) ||
         !add_str(internal, "formatVersion", MS_BUNDLE_FORMAT_VERSION))

@@ -8,8 +8,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/error_internal.h"
+#include "core/safeopen.h"
 #include "core/text.h"
 #include "packager/modelcard.h"
 #include "policy/spdx.h"
@@ -476,7 +478,8 @@ ms_status ms_card_parse(const char *text, size_t len, const char *what, ms_card_
     return MS_OK;
 }
 
-ms_status ms_card_load(const char *model_dir, ms_card_meta **out, ms_error *err)
+ms_status ms_card_load(const char *model_dir, const char *links_root, ms_card_meta **out,
+                       ms_error *err)
 {
     *out = NULL;
     size_t pl = strlen(model_dir) + 16;
@@ -484,24 +487,50 @@ ms_status ms_card_load(const char *model_dir, ms_card_meta **out, ms_error *err)
     if (path == NULL)
         return ms_fail(err, MS_E_NOMEM, "out of memory");
     snprintf(path, pl, "%s/README.md", model_dir);
-    FILE *f = fopen(path, "rb");
+    /*
+     * Opened as the model walk opens it: beneath the model directory (or the
+     * links root), never a FIFO or device, so a hostile README.md can
+     * neither hang pack nor bring in a file from outside.
+     */
+    int rootfd = -1, fd = -1, missing = 0;
+    char *model_rel = NULL, *rel = NULL;
+    ms_status st = ms_links_root_open(model_dir, links_root, &rootfd, &model_rel, err);
+    if (st == MS_OK) {
+        size_t rl = strlen(model_rel) + 16;
+        if ((rel = malloc(rl)) == NULL)
+            st = ms_fail(err, MS_E_NOMEM, "out of memory");
+        else
+            snprintf(rel, rl, "%s%sREADME.md", model_rel, model_rel[0] ? "/" : "");
+    }
+    if (st == MS_OK)
+        st = ms_open_regular_beneath(rootfd, rel, path,
+                                     links_root != NULL ? links_root : model_dir, &fd, NULL,
+                                     &missing, err);
+    if (rootfd >= 0)
+        close(rootfd);
+    free(model_rel);
+    free(rel);
     free(path);
-    if (f == NULL && errno == ENOENT)
-        return MS_OK;
+    if (st != MS_OK || missing)
+        return st;
     char *buf = malloc(MS_CARD_MAX_BYTES);
     if (buf == NULL) {
-        if (f != NULL)
-            fclose(f);
+        close(fd);
         return ms_fail(err, MS_E_NOMEM, "out of memory");
     }
     size_t len = 0;
-    int bad = f == NULL;
-    if (f != NULL) {
-        len = fread(buf, 1, MS_CARD_MAX_BYTES, f);
-        bad = ferror(f);
-        fclose(f);
+    int bad = 0;
+    while (len < MS_CARD_MAX_BYTES) {
+        ssize_t r = read(fd, buf + len, MS_CARD_MAX_BYTES - len);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0) {
+            bad = r < 0;
+            break;
+        }
+        len += (size_t)r;
     }
-    ms_status st;
+    close(fd);
     if (bad) {
         ms_card_meta *m = calloc(1, sizeof *m);
         card_parse p = {.m = m, .what = "README.md"};

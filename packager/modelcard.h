@@ -46,9 +46,12 @@ ms_status ms_card_parse(const char *text, size_t len, const char *what, ms_card_
                         ms_error *err);
 /*
  * The front matter of DIR/README.md: *out NULL when the file does not exist;
- * an unreadable file gives a warning.
+ * a read error gives a warning.  The file is opened as the model walk opens
+ * it (links only beneath DIR, or beneath links_root when not NULL; regular
+ * files only), and refused like there.
  */
-ms_status ms_card_load(const char *model_dir, ms_card_meta **out, ms_error *err);
+ms_status ms_card_load(const char *model_dir, const char *links_root, ms_card_meta **out,
+                       ms_error *err);
 void ms_card_free(ms_card_meta *m);
 
 /*

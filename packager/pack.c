@@ -217,6 +217,36 @@ static ms_status check_options(const ms_pack_options *o, ms_error *err)
     return MS_OK;
 }
 
+/* Followed links are recorded in the signed provenance: their paths obey the bundle's rules. */
+static ms_status check_links(const ms_model *m, ms_error *err)
+{
+    for (size_t i = 0; i < ms_model_link_count(m); i++) {
+        const ms_model_link *l = ms_model_link_at(m, i);
+        const char *paths[2] = {l->link, l->target};
+        for (size_t k = 0; k < 2; k++) {
+            const char *problem = ms_path_problem(paths[k]);
+            if (problem == NULL && !ms_utf8_valid(paths[k]))
+                problem = "not valid UTF-8";
+            if (problem != NULL)
+                return ms_fail(err, MS_E_UNSUPPORTED,
+                               "symbolic link '%s' -> '%s': %s cannot be recorded: %s", l->link,
+                               l->target, k == 0 ? "its path" : "its target", problem);
+        }
+    }
+    return MS_OK;
+}
+
+static char *links_text(const ms_model *m)
+{
+    if (ms_model_link_count(m) == 0)
+        return NULL;
+    ms_strbuf b = {0};
+    for (size_t i = 0; i < ms_model_link_count(m); i++)
+        ms_strbuf_printf(&b, "%s -> %s\n", ms_model_link_at(m, i)->link,
+                         ms_model_link_at(m, i)->target);
+    return ms_strbuf_take(&b);
+}
+
 static void doc_free(ms_doc *d)
 {
     free(d->bytes);
@@ -246,7 +276,7 @@ static ms_status load_lineage(const ms_pack_options *o, ms_pack_options *eff, ms
     struct stat sb;
     if (stat(o->model_path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
         ms_card_meta *card = NULL;
-        if ((st = ms_card_load(o->model_path, &card, err)) != MS_OK)
+        if ((st = ms_card_load(o->model_path, o->follow_links_under, &card, err)) != MS_OK)
             return st;
         st = ms_card_merge(*spec, card, "README.md", err);
         ms_card_free(card);
@@ -293,7 +323,9 @@ ms_status ms_pack(const ms_pack_options *opt_in, ms_pack_result *res, ms_error *
     int64_t mtime = opt->source_date_epoch >= 0 ? opt->source_date_epoch : 0;
     if ((st = ms_tar_writer_open(opt->output_path, mtime, &w, err)) != MS_OK)
         goto out;
-    if ((st = ms_model_open(opt->model_path, &model, err)) != MS_OK)
+    if ((st = ms_model_open_under(opt->model_path, opt->follow_links_under, &model, err)) !=
+            MS_OK ||
+        (st = check_links(model, err)) != MS_OK)
         goto out;
     n = ms_model_file_count(model);
     /* A signed bundle of no weights would vouch for nothing. */
@@ -323,7 +355,10 @@ ms_status ms_pack(const ms_pack_options *opt_in, ms_pack_result *res, ms_error *
             goto out;
         }
         uint8_t dg[MS_SHA256_LEN];
-        if ((st = ms_sha256_file(files[i].f->path, dg, &files[i].size, err)) != MS_OK)
+        /* The file the walk checked, not whatever the path names now; the tar writer then
+         * checks the bytes it stores against this digest. */
+        if ((st = ms_sha256_file_same(files[i].f->path, files[i].f->dev, files[i].f->ino, dg,
+                                      &files[i].size, err)) != MS_OK)
             goto out;
         ms_hex_encode(dg, MS_SHA256_LEN, files[i].src_hex);
         memcpy(files[i].hex, files[i].src_hex, sizeof files[i].hex);
@@ -523,6 +558,7 @@ ms_status ms_pack(const ms_pack_options *opt_in, ms_pack_result *res, ms_error *
         snprintf(res->version, sizeof res->version, "%s", opt->version);
         res->warnings = spec->warnings;
         spec->warnings = NULL;
+        res->links = links_text(model);
     }
 out:
     ms_tar_writer_free(w);

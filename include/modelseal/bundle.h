@@ -66,6 +66,12 @@ typedef struct ms_pack_options {
      * datasets, recorded in the metadata and the signed provenance.
      */
     const char *spec_path;
+    /*
+     * A directory holding the model directory that its symbolic links may
+     * lead into (a Hugging Face cache, whose snapshots link to ../../blobs),
+     * or NULL: links must stay inside the model directory.
+     */
+    const char *follow_links_under;
 } ms_pack_options;
 
 #define MS_DEFAULT_BUILDER_ID "urn:modelseal:builder:modelseal-cli"
@@ -81,6 +87,9 @@ typedef struct ms_pack_result {
     char version[257];
     char *warnings;           /* lines ending in '\n' (malloc'd, caller frees), or NULL:
                                  model card front matter problems, deprecated license ids */
+    char *links;              /* "LINK -> TARGET\n" for each symbolic link followed, relative to
+                                 the directory links may lead into (malloc'd, caller frees), or
+                                 NULL when none was */
 } ms_pack_result;
 
 ms_status ms_pack(const ms_pack_options *opt, ms_pack_result *res, ms_error *err);

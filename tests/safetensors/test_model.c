@@ -11,6 +11,7 @@
 
 #include "../unit/check.h"
 #include "core/error_internal.h"
+#include "core/safeopen.h"
 #include "modelseal/model.h"
 #include "modelseal/safetensors.h"
 
@@ -523,7 +524,135 @@ static void test_symlinks(void)
     model_dir("dangling");
     put_st("w.safetensors", "w");
     CHECK_INT(symlink("nowhere", at("gone.json")), 0);
-    REFUSE_MODEL(cur, MS_E_IO, "dangling/gone.json: cannot stat");
+    REFUSE_MODEL(cur, MS_E_IO, "dangling/gone.json: symbolic link to 'nowhere' cannot be followed");
+}
+
+static void check_link(const ms_model *m, size_t i, const char *link, const char *target)
+{
+    const ms_model_link *l = ms_model_link_at(m, i);
+    CHECK(l != NULL);
+    if (l != NULL) {
+        CHECK_STR(l->link, link);
+        CHECK_STR(l->target, target);
+    }
+}
+
+/* Links are followed only beneath the model directory (or the root given), in either resolver. */
+static void test_links_beneath(int openat2)
+{
+    ms_beneath_set_openat2(openat2);
+    char name[64];
+    ms_model *m = NULL;
+#define CASE(n) (snprintf(name, sizeof name, "%s-%d", (n), openat2), model_dir(name))
+    CASE("abs");
+    put_st("w.safetensors", "w");
+    CHECK_INT(symlink("/proc/self/environ", at("tokenizer_notes.txt")), 0);
+    REFUSE_MODEL(cur, MS_E_UNSAFE_PATH,
+                 "/tokenizer_notes.txt: symbolic link to '/proc/self/environ' leads outside ");
+
+    CASE("up");
+    put_st("w.safetensors", "w");
+    CHECK_INT(symlink("..", at("extras")), 0);
+    REFUSE_MODEL(cur, MS_E_UNSAFE_PATH, "/extras: symbolic link to '..' leads outside ");
+
+    /* A link inside that leads to one that leaves: both are named. */
+    CASE("chain");
+    put_st("w.safetensors", "w");
+    put_text("../outside.txt", "secret");
+    CHECK_INT(symlink("sub/b.txt", at("a.txt")), 0);
+    put_text("sub/keep.txt", "");
+    CHECK_INT(symlink("../../outside.txt", at("sub/b.txt")), 0);
+    REFUSE_MODEL(cur, MS_E_UNSAFE_PATH,
+                 "/a.txt: symbolic link to 'sub/b.txt' leads outside ");
+    REFUSE_MODEL(cur, MS_E_UNSAFE_PATH, " (through 'sub/b.txt' -> '../../outside.txt')");
+
+    /* A link through /proc/self/cwd is refused before any magic link is met. */
+    CASE("magic");
+    put_st("w.safetensors", "w");
+    CHECK_INT(symlink("../../../../../../../../proc/self/cwd/k.key", at("special_tokens.txt")), 0);
+    REFUSE_MODEL(cur, MS_E_UNSAFE_PATH, "special_tokens.txt: symbolic link to '../../");
+
+    /* Links that point at each other. */
+    CASE("cycle");
+    put_st("w.safetensors", "w");
+    CHECK_INT(symlink("b.txt", at("a.txt")), 0);
+    CHECK_INT(symlink("a.txt", at("b.txt")), 0);
+    REFUSE_MODEL(cur, MS_E_FORMAT, "/a.txt: symbolic link to 'b.txt': too many levels of links");
+
+    /* ".." that stays inside is fine; the path is recorded without it. */
+    CASE("dotdot");
+    put_st("sub/w.safetensors", "w");
+    put_text("sub/deeper/.keep", "");
+    CHECK_INT(symlink("../../sub/w.safetensors", at("sub/deeper/x.safetensors")), 0);
+    m = accept_model(cur);
+    if (m != NULL) {
+        CHECK_INT(ms_model_link_count(m), 1);
+        check_link(m, 0, "sub/deeper/x.safetensors", "sub/w.safetensors");
+    }
+    ms_model_close(m);
+
+    /* Two ways into one directory: the second is refused, whichever it is. */
+    CASE("twice");
+    put_st("real/w.safetensors", "w");
+    CHECK_INT(symlink("real", at("alias")), 0);
+    REFUSE_MODEL(cur, MS_E_FORMAT, "/real: the directory is already in the model as 'alias'");
+
+    /* A link to a directory that is reached no other way is walked, under the link's name. */
+    CASE("dotdir");
+    put_st(".store/w.safetensors", "w");
+    CHECK_INT(symlink(".store", at("m")), 0);
+    CHECK_INT(symlink("m/w.safetensors", at("n.safetensors")), 0);
+    m = accept_model(cur);
+    if (m != NULL) {
+        CHECK_INT(ms_model_file_count(m), 2);
+        CHECK_STR(ms_model_file_at(m, 0)->relpath, "m/w.safetensors");
+        CHECK_CONTAINS(ms_model_file_at(m, 0)->path, "/.store/w.safetensors");
+        CHECK_CONTAINS(ms_model_file_at(m, 1)->path, "/.store/w.safetensors");
+        CHECK_INT(ms_model_link_count(m), 2);
+        check_link(m, 0, "m", ".store");
+        check_link(m, 1, "n.safetensors", ".store/w.safetensors");
+    }
+    ms_model_close(m);
+
+    /* A Hugging Face cache: snapshots link into ../../blobs, allowed under the cache only. */
+    CASE("hf");
+    char snap[1100], hf[600];
+    snprintf(hf, sizeof hf, "%s", cur);
+    put_st("blobs/0a1b", "w");
+    put_text("blobs/c0de", "{}");
+    put_text("snapshots/rev1/sub/.keep", "");
+    CHECK_INT(symlink("../../blobs/0a1b", at("snapshots/rev1/model.safetensors")), 0);
+    CHECK_INT(symlink("../../../blobs/c0de", at("snapshots/rev1/sub/config.json")), 0);
+    snprintf(snap, sizeof snap, "%s/snapshots/rev1", hf);
+    REFUSE_MODEL(snap, MS_E_UNSAFE_PATH,
+                 "rev1/model.safetensors: symbolic link to '../../blobs/0a1b' leads outside ");
+    ms_error err;
+    m = NULL;
+    CHECK_INT(ms_model_open_under(snap, hf, &m, &err), MS_OK);
+    if (m != NULL) {
+        CHECK_INT(ms_model_file_count(m), 2);
+        CHECK_STR(ms_model_file_at(m, 0)->relpath, "model.safetensors");
+        CHECK_CONTAINS(ms_model_file_at(m, 0)->path, "/blobs/0a1b");
+        CHECK_STR(ms_model_file_at(m, 1)->relpath, "sub/config.json");
+        CHECK_INT(ms_model_link_count(m), 2);
+        check_link(m, 0, "snapshots/rev1/model.safetensors", "blobs/0a1b");
+        check_link(m, 1, "snapshots/rev1/sub/config.json", "blobs/c0de");
+    }
+    ms_model_close(m);
+    /* Leaving the cache is still refused. */
+    CHECK_INT(symlink("../../../outside.txt", at("snapshots/rev1/notes.txt")), 0);
+    m = NULL;
+    CHECK_INT(ms_model_open_under(snap, hf, &m, &err), MS_E_UNSAFE_PATH);
+    CHECK_CONTAINS(err.message, "rev1/notes.txt: symbolic link to '../../../outside.txt' leads "
+                                "outside ");
+    ms_model_close(m);
+    /* The root must hold the model. */
+    m = NULL;
+    CHECK_INT(ms_model_open_under(hf, snap, &m, &err), MS_E_USAGE);
+    CHECK_CONTAINS(err.message, "the model directory is not inside ");
+    ms_model_close(m);
+#undef CASE
+    ms_beneath_set_openat2(1);
 }
 
 static void test_limits(void)
@@ -595,6 +724,8 @@ int main(void)
     test_sharded_valid();
     test_sharded_refusals();
     test_symlinks();
+    test_links_beneath(1);
+    test_links_beneath(0);
     test_limits();
     test_null_args();
     remove_tree(tmpdir);

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -180,11 +181,48 @@ static void test_file(void)
     CHECK_INT(size, 77);
     CHECK_INT(ms_sha256_file(path, d, &size, NULL), MS_E_IO);
 
-    /* A directory opens but cannot be read: MS_E_IO, size untouched. */
+    /* A directory is not a regular file: MS_E_IO, size untouched. */
     ms_error_clear(&err);
     CHECK_INT(ms_sha256_file(tmpdir, d, &size, &err), MS_E_IO);
     CHECK_CONTAINS(err.message, tmpdir);
-    CHECK_CONTAINS(err.message, "read failed");
+    CHECK_CONTAINS(err.message, "not a regular file (a directory)");
+    CHECK_INT(size, 77);
+
+    /* A FIFO is refused at once, not waited on for a writer. */
+    snprintf(path, sizeof path, "%s/fifo.bin", tmpdir);
+    CHECK_INT(mkfifo(path, 0600), 0);
+    ms_error_clear(&err);
+    CHECK_INT(ms_sha256_file(path, d, &size, &err), MS_E_IO);
+    CHECK_CONTAINS(err.message, "fifo.bin: not a regular file (a FIFO)");
+    unlink(path);
+
+    /* Hashing the file found earlier: the same device and inode, or a refusal. */
+    snprintf(path, sizeof path, "%s/same.bin", tmpdir);
+    FILE *sf = fopen(path, "wb");
+    CHECK(sf != NULL);
+    if (sf != NULL) {
+        fputs("abc", sf);
+        fclose(sf);
+    }
+    struct stat ssb;
+    CHECK_INT(stat(path, &ssb), 0);
+    CHECK_INT(ms_sha256_file_same(path, (uint64_t)ssb.st_dev, (uint64_t)ssb.st_ino, d, &size,
+                                  &err),
+              MS_OK);
+    CHECK_INT(size, 3);
+    size = 77;
+    ms_error_clear(&err);
+    CHECK_INT(ms_sha256_file_same(path, (uint64_t)ssb.st_dev, (uint64_t)ssb.st_ino + 1, d, &size,
+                                  &err),
+              MS_E_IO);
+    CHECK_CONTAINS(err.message, "same.bin: replaced by another file since it was first found");
+    CHECK_INT(size, 77);
+    unlink(path);
+
+    /* A file that reports size 0 and still returns data is not hashed as empty. */
+    ms_error_clear(&err);
+    CHECK_INT(ms_sha256_file("/proc/self/status", d, &size, &err), MS_E_IO);
+    CHECK_CONTAINS(err.message, "/proc/self/status: reports 0 bytes but ");
     CHECK_INT(size, 77);
 }
 
