@@ -437,8 +437,9 @@ static int64_t header_number(const unsigned char *f, size_t len)
     return i == len || f[i] == ' ' || f[i] == '\0' ? (int64_t)v : -1;
 }
 
-/* Does a pax extended header hold a GNU.sparse.* record?  The records were
- * parsed by libarchive already; this looks only at their keywords. */
+/* Does a pax extended header hold a GNU.sparse.* record?  1 yes, 0 no, -1 when
+ * its records are malformed (libarchive then ignores some of them, and other
+ * readers may not). */
 static int pax_names_sparse(const char *p, size_t len)
 {
     static const char key[] = "GNU.sparse.";
@@ -447,10 +448,10 @@ static int pax_names_sparse(const char *p, size_t len)
         size_t n = 0, j = i;
         while (j < len && p[j] >= '0' && p[j] <= '9' && n < len)
             n = n * 10 + (size_t)(p[j++] - '0');
-        if (j >= len || p[j] != ' ' || n == 0 || n > len - i)
-            return 0; /* malformed: libarchive has refused or ignored it */
+        if (j >= len || p[j] != ' ' || n <= j - i + 1 || n > len - i || p[i + n - 1] != '\n')
+            return -1;
         j++;
-        if (len - j >= sizeof key - 1 && memcmp(p + j, key, sizeof key - 1) == 0)
+        if (i + n - j >= sizeof key - 1 && memcmp(p + j, key, sizeof key - 1) == 0)
             return 1;
         i += n;
     }
@@ -476,7 +477,10 @@ static ms_status raw_entry_type(ms_tar_reader *r, const char *name, ms_tar_type 
     uint64_t pos = (uint64_t)hp;
     unsigned char h[512];
     for (int depth = 0;; depth++) {
-        if (depth > 16 || pread_full(r->fd, h, sizeof h, pos) != (ssize_t)sizeof h)
+        if (depth > 16)
+            return ms_fail(err, MS_E_FORMAT, "%s: entry '%s': more than 16 extension headers",
+                           r->path, name);
+        if (pread_full(r->fd, h, sizeof h, pos) != (ssize_t)sizeof h)
             return ms_fail(err, MS_E_FORMAT, "%s: entry '%s': cannot read its header at "
                            "offset %llu", r->path, name, (unsigned long long)pos);
         unsigned char t = h[156];
@@ -494,11 +498,14 @@ static ms_status raw_entry_type(ms_tar_reader *r, const char *name, ms_tar_type 
             if (pax == NULL)
                 return ms_fail(err, MS_E_NOMEM, "out of memory");
             ssize_t got = pread_full(r->fd, pax, (size_t)size, pos + 512);
-            int sparse = got == (ssize_t)size && pax_names_sparse(pax, (size_t)size);
+            int sparse = got == (ssize_t)size ? pax_names_sparse(pax, (size_t)size) : 0;
             free(pax);
             if (got != (ssize_t)size)
                 return ms_fail(err, MS_E_FORMAT, "%s: entry '%s': truncated pax header",
                                r->path, name);
+            if (sparse < 0)
+                return ms_fail(err, MS_E_FORMAT, "%s: entry '%s': malformed pax header at "
+                               "offset %llu", r->path, name, (unsigned long long)pos);
             if (sparse) {
                 *type = MS_TAR_SPARSE;
                 return MS_OK;

@@ -142,6 +142,22 @@ static void test_typeflags(void)
     CHECK_STR(ms_tar_type_name(MS_TAR_OTHER), "special file");
 }
 
+/* pax records that do not add up: refused, never half-read. */
+static void test_malformed_pax(void)
+{
+    static tbuf b;
+    b.len = 0;
+    tb_pax_entry(&b, "18 comment=hello\n", "longer", "data", 4);
+    tb_end(&b);
+    const char *p = tpath("badpax.tar");
+    save(p, &b);
+    ms_tar_type t[2];
+    size_t n = 0;
+    ms_error err;
+    CHECK_INT(types_of(p, t, 2, &n, &err), MS_E_FORMAT);
+    CHECK_CONTAINS(err.message, "badpax.tar");
+}
+
 /* A GNU sparse 0.1 entry with a hole: its blocks do not start at offset 0. */
 static void test_sparse_blocks(void)
 {
@@ -231,9 +247,10 @@ int main(void)
     }
     test_typeflags();
     test_sparse_blocks();
+    test_malformed_pax();
     test_trailing();
     static const char *names[] = {"types.tar", "holey.tar", "clean.tar", "padded.tar",
-                                  "junk.tar", "lone.tar", "unmarked.tar"};
+                                  "junk.tar", "lone.tar", "unmarked.tar", "badpax.tar"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         unlink(tpath(names[i]));
     rmdir(tmpdir);
