@@ -34,11 +34,37 @@ static int cmp_blob(const void *a, const void *b)
     return x->entry_index < y->entry_index ? -1 : x->entry_index > y->entry_index;
 }
 
+ms_entry_kind ms_layout_entry_kind(const ms_tar_entry *e, char *why, size_t cap)
+{
+    int is_blob = strncmp(e->name, BLOB_PREFIX, strlen(BLOB_PREFIX)) == 0 &&
+                  ms_is_sha256_hex(e->name + strlen(BLOB_PREFIX));
+    if (e->type == MS_TAR_DIRECTORY &&
+        (strcmp(e->name, "blobs/") == 0 || strcmp(e->name, "blobs/sha256/") == 0 ||
+         strcmp(e->name, "blobs") == 0 || strcmp(e->name, "blobs/sha256") == 0))
+        return MS_ENTRY_IGNORED; /* common tools add them; harmless */
+    if (e->type != MS_TAR_REGULAR) {
+        /* A sparse entry is refused whatever its map: tar programs disagree on
+         * where its bytes go, so the file they extract need not be the one hashed. */
+        snprintf(why, cap, "%s '%s' in archive (only regular files are allowed)",
+                 ms_tar_type_name(e->type), e->name);
+        return MS_ENTRY_REFUSED;
+    }
+    if (strcmp(e->name, "oci-layout") == 0)
+        return MS_ENTRY_LAYOUT;
+    if (strcmp(e->name, "index.json") == 0)
+        return MS_ENTRY_INDEX;
+    if (is_blob)
+        return MS_ENTRY_BLOB;
+    snprintf(why, cap, "unexpected archive entry '%s' (allowed: oci-layout, index.json, "
+             "blobs/sha256/<digest>)", e->name);
+    return MS_ENTRY_REFUSED;
+}
+
 /*
  * Read the current entry: hash it and keep it when small enough.  Blocks
  * come straight from libarchive's buffer (no copy), so hashing runs at the
- * speed of the digest.  Tar entries are sparse-free here: a block whose
- * offset does not follow the previous one is refused by the length check.
+ * speed of the digest.  Only regular entries get here, and the tar reader
+ * refuses a block that does not follow the previous one.
  */
 static ms_status read_entry(ms_tar_reader *r, uint64_t size, int keep, int hash,
                             uint8_t **data, uint8_t digest[MS_SHA256_LEN], ms_sha256 *h,
@@ -200,34 +226,17 @@ ms_status ms_layout_read_with(const char *path, int hash_all, const ms_blob_sink
             goto out;
         if (done)
             break;
-        int is_layout = strcmp(e.name, "oci-layout") == 0;
-        int is_index = strcmp(e.name, "index.json") == 0;
-        int is_blob = strncmp(e.name, BLOB_PREFIX, strlen(BLOB_PREFIX)) == 0 &&
-                      ms_is_sha256_hex(e.name + strlen(BLOB_PREFIX));
-        if (e.type != MS_TAR_REGULAR) {
-            const char *kind = e.type == MS_TAR_SYMLINK    ? "symbolic link"
-                               : e.type == MS_TAR_HARDLINK ? "hard link"
-                               : e.type == MS_TAR_DIRECTORY ? "directory"
-                                                            : "special file";
-            /* Directory entries for the layout's own folders are harmless. */
-            if (e.type == MS_TAR_DIRECTORY &&
-                (strcmp(e.name, "blobs/") == 0 || strcmp(e.name, "blobs/sha256/") == 0 ||
-                 strcmp(e.name, "blobs") == 0 || strcmp(e.name, "blobs/sha256") == 0))
-                continue;
-            char what[700];
-            snprintf(what, sizeof what, "%s '%%s' in archive (only regular files are allowed)",
-                     kind);
-            if ((st = add_problem(l, err, what, e.name)) != MS_OK)
+        char why[700];
+        ms_entry_kind kind = ms_layout_entry_kind(&e, why, sizeof why);
+        if (kind == MS_ENTRY_IGNORED)
+            continue;
+        if (kind == MS_ENTRY_REFUSED) {
+            if ((st = add_problem(l, err, "%s", why)) != MS_OK)
                 goto out;
             continue;
         }
-        if (!is_layout && !is_index && !is_blob) {
-            if ((st = add_problem(l, err, "unexpected archive entry '%s' (allowed: oci-layout, "
-                                          "index.json, blobs/sha256/<digest>)",
-                                  e.name)) != MS_OK)
-                goto out;
-            continue;
-        }
+        int is_layout = kind == MS_ENTRY_LAYOUT;
+        int is_index = kind == MS_ENTRY_INDEX;
         if (is_layout || is_index) {
             if ((is_layout && l->oci_layout != NULL) || (is_index && l->index != NULL)) {
                 if ((st = add_problem(l, err, "duplicate archive entry '%s'", e.name)) != MS_OK)
@@ -327,6 +336,20 @@ ms_status ms_layout_read_with(const char *path, int hash_all, const ms_blob_sink
             l->blobs[w++] = l->blobs[i];
         }
         l->blob_count = w;
+    }
+    /* Nothing unsigned rides along: after the end-of-archive marker only zero
+     * padding may follow, or tools that read on (tar --ignore-zeros) see more. */
+    uint64_t end;
+    int64_t junk_at;
+    if ((st = ms_tar_reader_trailing(r, &end, &junk_at, err)) != MS_OK)
+        goto out;
+    if (junk_at >= 0) {
+        char why[200];
+        snprintf(why, sizeof why, "data after the end of the archive: a non-zero byte at offset "
+                 "%lld (the archive ends at %llu; only zero padding may follow)",
+                 (long long)junk_at, (unsigned long long)end);
+        if ((st = add_problem(l, err, "%s", why)) != MS_OK)
+            goto out;
     }
     if (hash_file) {
         uint8_t file_digest[MS_SHA256_LEN];

@@ -81,10 +81,27 @@ typedef struct ms_layout {
 } ms_layout;
 
 /*
+ * The entry rule of docs/bundle-format.md §4.2, the one every reader of a
+ * bundle archive applies (verify, inspect, audit, unpack, sign): what an
+ * archive entry is, by its type and name.  MS_ENTRY_REFUSED fills why (an
+ * archive problem naming the entry); the other kinds leave it alone.
+ */
+typedef enum ms_entry_kind {
+    MS_ENTRY_LAYOUT,  /* oci-layout */
+    MS_ENTRY_INDEX,   /* index.json */
+    MS_ENTRY_BLOB,    /* blobs/sha256/<64 lower-case hex> */
+    MS_ENTRY_IGNORED, /* a directory entry for blobs/ or blobs/sha256/ */
+    MS_ENTRY_REFUSED, /* anything else: a link, device, sparse file, other name */
+} ms_entry_kind;
+struct ms_tar_entry;
+ms_entry_kind ms_layout_entry_kind(const struct ms_tar_entry *e, char *why, size_t cap);
+
+/*
  * Read a bundle tar.  With hash_all, every blob is hashed (verify); without,
  * only retained documents are (inspect: large blobs are skipped).  Archive
- * trouble that does not stop reading (unexpected names, links, duplicates)
- * goes to problems; a truncated or unreadable archive is MS_E_FORMAT/MS_E_IO.
+ * trouble that does not stop reading (entries ms_layout_entry_kind refuses,
+ * duplicates, anything but zero padding after the end of the archive) goes
+ * to problems; a truncated or unreadable archive is MS_E_FORMAT/MS_E_IO.
  */
 ms_status ms_layout_read(const char *path, int hash_all, ms_layout **out, ms_error *err);
 

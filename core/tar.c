@@ -304,6 +304,8 @@ struct ms_tar_reader {
     ms_sha256 *file_hash;  /* the whole file's SHA-256 as it is read, or NULL */
     unsigned char *buf;    /* read buffer when hashing */
     uint64_t file_bytes;
+    uint64_t data_offset;  /* where the next data block of the entry must start */
+    int at_end;            /* ms_tar_reader_next has reported the end */
 };
 
 /* libarchive read callback when hashing: every byte passes through here once. */
@@ -428,6 +430,137 @@ ms_status ms_tar_reader_file_digest(ms_tar_reader *r, uint8_t out[MS_SHA256_LEN]
     return MS_OK;
 }
 
+static ssize_t pread_full(int fd, void *buf, size_t len, uint64_t off)
+{
+    size_t got = 0;
+    while (got < len) {
+        ssize_t n = pread(fd, (char *)buf + got, len - got, (off_t)(off + got));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return n < 0 ? -1 : (ssize_t)got;
+        got += (size_t)n;
+    }
+    return (ssize_t)got;
+}
+
+/* A ustar numeric field: octal digits (leading spaces, ending at a space or NUL) or
+ * GNU base-256.  -1 when it is neither or too large to be a size. */
+static int64_t header_number(const unsigned char *f, size_t len)
+{
+    uint64_t v = 0;
+    if (f[0] & 0x80) {
+        if (f[0] != 0x80)
+            return -1; /* negative, or more than 2^56: no real size */
+        for (size_t i = 1; i < len; i++) {
+            if (v >> 55)
+                return -1;
+            v = v << 8 | f[i];
+        }
+        return (int64_t)v;
+    }
+    size_t i = 0;
+    while (i < len && f[i] == ' ')
+        i++;
+    for (; i < len && f[i] >= '0' && f[i] <= '7'; i++) {
+        if (v >> 60)
+            return -1;
+        v = v * 8 + (uint64_t)(f[i] - '0');
+    }
+    return i == len || f[i] == ' ' || f[i] == '\0' ? (int64_t)v : -1;
+}
+
+/* Does a pax extended header hold a GNU.sparse.* record?  1 yes, 0 no, -1 when
+ * its records are malformed (libarchive then ignores some of them, and other
+ * readers may not). */
+static int pax_names_sparse(const char *p, size_t len)
+{
+    static const char key[] = "GNU.sparse.";
+    size_t i = 0;
+    while (i < len) {
+        size_t n = 0, j = i;
+        while (j < len && p[j] >= '0' && p[j] <= '9' && n < len)
+            n = n * 10 + (size_t)(p[j++] - '0');
+        if (j >= len || p[j] != ' ' || n <= j - i + 1 || n > len - i || p[i + n - 1] != '\n')
+            return -1;
+        j++;
+        if (i + n - j >= sizeof key - 1 && memcmp(p + j, key, sizeof key - 1) == 0)
+            return 1;
+        i += n;
+    }
+    return 0;
+}
+
+#define MS_TAR_MAX_PAX (1u << 20)
+
+/*
+ * Walk the raw headers of the entry libarchive just read: the pax and GNU
+ * long-name headers that precede it, then its own.  libarchive reads any
+ * unknown typeflag as a regular file and applies GNU sparse maps, where other
+ * tar programs place the same bytes differently; the raw typeflag and pax
+ * keywords settle what the entry is.
+ */
+static ms_status raw_entry_type(ms_tar_reader *r, const char *name, ms_tar_type *type,
+                                ms_error *err)
+{
+    int64_t hp = archive_read_header_position(r->a);
+    if (hp < 0)
+        return ms_fail(err, MS_E_FORMAT, "%s: entry '%s': header position unknown", r->path,
+                       name);
+    uint64_t pos = (uint64_t)hp;
+    unsigned char h[512];
+    for (int depth = 0;; depth++) {
+        if (depth > 16)
+            return ms_fail(err, MS_E_FORMAT, "%s: entry '%s': more than 16 extension headers",
+                           r->path, name);
+        if (pread_full(r->fd, h, sizeof h, pos) != (ssize_t)sizeof h)
+            return ms_fail(err, MS_E_FORMAT, "%s: entry '%s': cannot read its header at "
+                           "offset %llu", r->path, name, (unsigned long long)pos);
+        unsigned char t = h[156];
+        int64_t size = header_number(h + 124, 12);
+        if (t != 'x' && t != 'X' && t != 'g' && t != 'L' && t != 'K')
+            break;
+        if (size < 0 || (uint64_t)size > (1ull << 40))
+            return ms_fail(err, MS_E_FORMAT, "%s: entry '%s': extension header at offset %llu "
+                           "has no valid size", r->path, name, (unsigned long long)pos);
+        if (t == 'x' || t == 'X' || t == 'g') {
+            if ((uint64_t)size > MS_TAR_MAX_PAX)
+                return ms_fail(err, MS_E_LIMIT, "%s: entry '%s': pax header of %lld bytes "
+                               "(limit %u)", r->path, name, (long long)size, MS_TAR_MAX_PAX);
+            char *pax = malloc((size_t)size + 1);
+            if (pax == NULL)
+                return ms_fail(err, MS_E_NOMEM, "out of memory");
+            ssize_t got = pread_full(r->fd, pax, (size_t)size, pos + 512);
+            int sparse = got == (ssize_t)size ? pax_names_sparse(pax, (size_t)size) : 0;
+            free(pax);
+            if (got != (ssize_t)size)
+                return ms_fail(err, MS_E_FORMAT, "%s: entry '%s': truncated pax header",
+                               r->path, name);
+            if (sparse < 0)
+                return ms_fail(err, MS_E_FORMAT, "%s: entry '%s': malformed pax header at "
+                               "offset %llu", r->path, name, (unsigned long long)pos);
+            if (sparse) {
+                *type = MS_TAR_SPARSE;
+                return MS_OK;
+            }
+        }
+        pos += 512 + (((uint64_t)size + 511) & ~(uint64_t)511);
+    }
+    switch (h[156]) {
+    case '0': case '\0': case '7':
+        break; /* regular: libarchive's own reading stands */
+    case '1': case '2': case '3': case '4': case '5': case '6':
+        break;
+    case 'S':
+        *type = MS_TAR_SPARSE;
+        break;
+    default:
+        *type = MS_TAR_OTHER;
+        break;
+    }
+    return MS_OK;
+}
+
 ms_status ms_tar_reader_next(ms_tar_reader *r, ms_tar_entry *e, int *done, ms_error *err)
 {
     struct archive_entry *ae = NULL;
@@ -435,6 +568,7 @@ ms_status ms_tar_reader_next(ms_tar_reader *r, ms_tar_entry *e, int *done, ms_er
     int rc = archive_read_next_header(r->a, &ae);
     if (rc == ARCHIVE_EOF) {
         *done = 1;
+        r->at_end = 1;
         return MS_OK;
     }
     if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN) {
@@ -467,6 +601,55 @@ ms_status ms_tar_reader_next(ms_tar_reader *r, ms_tar_entry *e, int *done, ms_er
     }
     la_int64_t size = archive_entry_size(ae);
     e->size = size > 0 ? (uint64_t)size : 0;
+    r->data_offset = 0;
+    if (archive_entry_sparse_count(ae) > 0)
+        e->type = MS_TAR_SPARSE;
+    return raw_entry_type(r, e->name, &e->type, err);
+}
+
+const char *ms_tar_type_name(ms_tar_type t)
+{
+    switch (t) {
+    case MS_TAR_REGULAR: return "regular file";
+    case MS_TAR_DIRECTORY: return "directory";
+    case MS_TAR_SYMLINK: return "symbolic link";
+    case MS_TAR_HARDLINK: return "hard link";
+    case MS_TAR_SPARSE: return "sparse file";
+    case MS_TAR_OTHER: break;
+    }
+    return "special file";
+}
+
+ms_status ms_tar_reader_trailing(ms_tar_reader *r, uint64_t *end, int64_t *junk_at,
+                                 ms_error *err)
+{
+    *end = 0;
+    *junk_at = -1;
+    if (!r->at_end)
+        return ms_fail(err, MS_E_USAGE, "%s: the archive has not been read to its end",
+                       r->path);
+    la_int64_t consumed = archive_filter_bytes(r->a, 0);
+    struct stat sb;
+    if (consumed < 0 || fstat(r->fd, &sb) != 0)
+        return ms_fail(err, MS_E_IO, "%s: cannot tell where the archive ends", r->path);
+    *end = (uint64_t)consumed;
+    unsigned char buf[65536];
+    uint64_t pos = (uint64_t)consumed;
+    while (pos < (uint64_t)sb.st_size) {
+        size_t want = (uint64_t)sb.st_size - pos < sizeof buf ? (size_t)((uint64_t)sb.st_size - pos)
+                                                               : sizeof buf;
+        ssize_t n = pread_full(r->fd, buf, want, pos);
+        if (n < 0)
+            return ms_fail(err, MS_E_IO, "%s: read error: %s", r->path, strerror(errno));
+        if (n == 0)
+            break; /* the file shrank: nothing more follows */
+        for (ssize_t i = 0; i < n; i++)
+            if (buf[i] != 0) {
+                *junk_at = (int64_t)(pos + (uint64_t)i);
+                return MS_OK;
+            }
+        pos += (uint64_t)n;
+    }
     return MS_OK;
 }
 
@@ -498,6 +681,13 @@ ms_status ms_tar_reader_block(ms_tar_reader *r, const void **data, size_t *len, 
         return ms_fail(err, MS_E_FORMAT, "%s: truncated or corrupt archive (%s)", r->path,
                        msg != NULL ? msg : "read error");
     }
+    if (offset < 0 || (uint64_t)offset != r->data_offset) {
+        *len = 0;
+        return ms_fail(err, MS_E_FORMAT, "%s: entry data at offset %lld where %llu was due "
+                       "(holes and reordered data are not allowed)", r->path,
+                       (long long)offset, (unsigned long long)r->data_offset);
+    }
+    r->data_offset += *len;
     return MS_OK;
 }
 

@@ -8,7 +8,10 @@
  * partial bundle.
  *
  * The reader accepts only uncompressed tar and hands out every entry with
- * its type, so callers can refuse links, devices and directories.
+ * its type, so callers can refuse links, devices, directories and sparse
+ * files.  The type comes from the raw headers as well as from libarchive:
+ * a GNU sparse entry, or a typeflag libarchive reads as a regular file but
+ * other tar programs do not, is never reported as MS_TAR_REGULAR.
  */
 #ifndef MS_CORE_TAR_H
 #define MS_CORE_TAR_H
@@ -58,8 +61,12 @@ typedef enum ms_tar_type {
     MS_TAR_DIRECTORY,
     MS_TAR_SYMLINK,
     MS_TAR_HARDLINK,
-    MS_TAR_OTHER, /* device, fifo, socket */
+    MS_TAR_OTHER,  /* device, fifo, socket, or a typeflag not listed here */
+    MS_TAR_SPARSE, /* GNU sparse file (typeflag 'S' or GNU.sparse.* pax records) */
 } ms_tar_type;
+
+/* "regular file", "directory", "symbolic link", "hard link", "special file", "sparse file". */
+const char *ms_tar_type_name(ms_tar_type t);
 
 typedef struct ms_tar_entry {
     const char *name;     /* valid until the next call to ms_tar_reader_next */
@@ -82,12 +89,22 @@ ms_status ms_tar_reader_file_digest(ms_tar_reader *r, uint8_t out[MS_SHA256_LEN]
                                     uint64_t *size, ms_error *err);
 /* Next entry header.  *done is set to 1 at the end of the archive. */
 ms_status ms_tar_reader_next(ms_tar_reader *r, ms_tar_entry *e, int *done, ms_error *err);
+/*
+ * After *done: what follows the end of the archive.  *end is the offset just
+ * past the end-of-archive marker (or past the last entry, when the marker is
+ * missing); *junk_at is the offset of the first byte after it that is not
+ * zero, or -1 when only zero padding (or nothing) follows.
+ */
+ms_status ms_tar_reader_trailing(ms_tar_reader *r, uint64_t *end, int64_t *junk_at,
+                                 ms_error *err);
 /* Read up to cap bytes of the current entry's data; *got == 0 at its end. */
 ms_status ms_tar_reader_read(ms_tar_reader *r, void *buf, size_t cap, size_t *got,
                              ms_error *err);
 /*
  * Next block of the current entry's data without copying: *data points into
  * libarchive's buffer until the next call; *len == 0 at the entry's end.
+ * Blocks must follow each other from offset 0: a hole or a block placed
+ * elsewhere (which only sparse entries have) is MS_E_FORMAT.
  */
 ms_status ms_tar_reader_block(ms_tar_reader *r, const void **data, size_t *len, ms_error *err);
 /* Skip the rest of the current entry (seeks when the file allows). */

@@ -176,6 +176,16 @@ ms_status ms_sign(const ms_sign_options *o, ms_error *err)
         int done;
         if ((st = ms_tar_reader_next(rd, &e, &done, err)) != MS_OK || done)
             break;
+        /* The reader's entry rule: the bundle was checked with it a moment ago. */
+        char why[700];
+        ms_entry_kind kind = ms_layout_entry_kind(&e, why, sizeof why);
+        if (kind == MS_ENTRY_IGNORED)
+            continue; /* a directory entry: copying it would make it a file */
+        if (kind == MS_ENTRY_REFUSED) {
+            st = ms_fail(err, MS_E_REJECTED, "%s: changed while signing: %s", o->bundle_path,
+                         why);
+            break;
+        }
         char name[128];
         snprintf(name, sizeof name, "%s", e.name);
         if (strcmp(name, "index.json") == 0) {

@@ -27,6 +27,52 @@
 
 #define MS_STATE_MAX (64u << 10)
 
+/* A message from a parser that names the file first, without that name. */
+static const char *strip_path(const char *msg, const char *path)
+{
+    size_t n = strlen(path);
+    return strncmp(msg, path, n) == 0 && msg[n] == ':' && msg[n + 1] == ' ' ? msg + n + 2 : msg;
+}
+
+/*
+ * Parse a state file for model `name`: NULL when it holds, else why not (in
+ * e->message or a fixed text).  *j owns the strings handed out.
+ */
+static const char *parse_state(const char *text, size_t len, const char *path, const char *name,
+                               cJSON **j, const char **version, const char **digest, ms_error *e)
+{
+    uint64_t sv = 0;
+    const char *got_name = NULL, *p;
+    if (ms_json_parse(text, len, path, j, e) != MS_OK ||
+        ms_json_get_u64(*j, "stateVersion", path, &sv, e) != MS_OK)
+        return strip_path(e->message, path);
+    if (sv != 1) {
+        snprintf(e->message, sizeof e->message, "unknown stateVersion %llu (this modelseal "
+                 "reads 1)", (unsigned long long)sv);
+        return e->message;
+    }
+    if (ms_json_get_string(*j, "name", path, &got_name, e) != MS_OK ||
+        ms_json_get_string(*j, "version", path, version, e) != MS_OK ||
+        ms_json_get_string(*j, "manifestDigest", path, digest, e) != MS_OK)
+        return strip_path(e->message, path);
+    if (strcmp(got_name, name) != 0) {
+        snprintf(e->message, sizeof e->message, "it records model '%.200s', not '%.200s'",
+                 got_name, name);
+        return e->message;
+    }
+    if ((p = ms_semver_problem(*version)) != NULL) {
+        snprintf(e->message, sizeof e->message, "accepted version '%.200s' is not a semantic "
+                 "version: %s", *version, p);
+        return e->message;
+    }
+    if (strncmp(*digest, "sha256:", 7) != 0 || !ms_is_sha256_hex(*digest + 7)) {
+        snprintf(e->message, sizeof e->message, "manifestDigest '%.100s' is not sha256:<64 "
+                 "lower-case hex digits>", *digest);
+        return e->message;
+    }
+    return NULL;
+}
+
 ms_status ms_rollback_check(const ms_view *v, const char *dir, int64_t at, int commit,
                             ms_report *r, ms_error *err)
 {
@@ -56,22 +102,17 @@ ms_status ms_rollback_check(const ms_view *v, const char *dir, int64_t at, int c
     ms_error e;
     ms_error_clear(&e);
     if (ms_read_file(path, MS_STATE_MAX, &text, &len, &e) != MS_OK) {
-        if (access(path, F_OK) == 0) {
-            st = ms_fail(err, e.status, "corrupt state file %s", e.message);
+        if (access(path, F_OK) == 0 || errno != ENOENT) {
+            st = e.status == MS_E_LIMIT
+                     ? ms_fail(err, MS_E_FORMAT, "corrupt state file %s: %s", path,
+                               strip_path(e.message, path))
+                     : ms_fail(err, MS_E_IO, "cannot read the state: %s", e.message);
             goto out;
         }
     } else {
-        uint64_t sv = 0;
-        const char *name;
-        if (ms_json_parse(text, len, path, &j, &e) != MS_OK ||
-            ms_json_get_u64(j, "stateVersion", path, &sv, &e) != MS_OK || sv != 1 ||
-            ms_json_get_string(j, "name", path, &name, &e) != MS_OK ||
-            ms_json_get_string(j, "version", path, &old_version, &e) != MS_OK ||
-            ms_json_get_string(j, "manifestDigest", path, &old_digest, &e) != MS_OK ||
-            strcmp(name, v->name) != 0 || ms_semver_problem(old_version) != NULL) {
-            const char *why = e.message[0] != '\0' ? e.message
-                              : sv != 1         ? "unknown stateVersion"
-                                                : "it is not this model's state";
+        const char *why = parse_state(text, len, path, v->name, &j, &old_version, &old_digest,
+                                      &e);
+        if (why != NULL) {
             st = ms_fail(err, MS_E_FORMAT, "corrupt state file %s: %s", path, why);
             goto out;
         }

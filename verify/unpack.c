@@ -291,12 +291,12 @@ ms_status ms_unpack(const ms_unpack_options *opt, ms_report **report, ms_error *
         int done;
         if ((st = ms_tar_reader_next(r, &e, &done, err)) != MS_OK || done)
             break;
-        const char *prefix = "blobs/sha256/";
-        if (e.type != MS_TAR_REGULAR || strncmp(e.name, prefix, strlen(prefix)) != 0 ||
-            !ms_is_sha256_hex(e.name + strlen(prefix)))
+        /* The same entry rule as verification: only regular blob entries. */
+        char why[700];
+        if (ms_layout_entry_kind(&e, why, sizeof why) != MS_ENTRY_BLOB)
             continue;
         char hex[MS_SHA256_HEX_LEN + 1];
-        snprintf(hex, sizeof hex, "%s", e.name + strlen(prefix));
+        snprintf(hex, sizeof hex, "%s", e.name + strlen("blobs/sha256/"));
         if ((st = extract_blob(r, hex, ts, v->file_count, dirfd, opt->force, buf, CAP, h, &sw,
                                err)) != MS_OK) {
             ms_fail_prefix(err, "%s", opt->output_dir);

@@ -1,3 +1,10 @@
+/*
+ * verify: every check, in the order of docs/bundle-format.md §11.2.  The
+ * checks that need only the bundle come first (structure, digests, probes,
+ * signatures), then the parents when asked for, and the rollback check last
+ * of all: it records the release in the state only when no check before it
+ * failed, so a rejected bundle never changes what a later verify accepts.
+ */
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -6,6 +13,48 @@
 #include "verify/parents.h"
 #include "verify/rollback.h"
 #include "verify/view.h"
+
+static ms_status could_not_check(ms_report *r, ms_status st, const ms_error *err)
+{
+    ms_report_set_error(r, err != NULL ? err->message : ms_strerror(st));
+    return st;
+}
+
+/* The checks of the bundle itself.  On MS_OK *out holds the view, whether or
+ * not checks failed; otherwise the report says why it could not check. */
+static ms_status check_bundle(const char *path, int read_flags, const ms_trust *trust,
+                              int64_t at, ms_report *r, ms_view **out, ms_error *err)
+{
+    *out = NULL;
+    ms_view *v = NULL;
+    ms_status st = ms_view_load(path, read_flags, r, &v, err);
+    if (st != MS_OK)
+        return could_not_check(r, st, err);
+    if (v->unsupported) {
+        ms_fail(err, MS_E_UNSUPPORTED,
+                "%s: unsupported bundle format version '%s' (this modelseal reads version %s)",
+                path, v->format_version, MS_BUNDLE_FORMAT_VERSION);
+        ms_view_free(v);
+        return could_not_check(r, MS_E_UNSUPPORTED, err);
+    }
+    if (trust != NULL)
+        ms_view_check_signatures(v, trust, at, r);
+    *out = v;
+    return MS_OK;
+}
+
+/* The last step: rollback (which commits only if nothing failed), then the verdict. */
+static ms_status finish(const char *path, const ms_view *v, const char *state_dir, int64_t at,
+                        ms_report *r, ms_error *err)
+{
+    ms_status st;
+    if (state_dir != NULL && (st = ms_rollback_check(v, state_dir, at, 1, r, err)) != MS_OK)
+        return could_not_check(r, st, err);
+    size_t f = ms_report_failures(r);
+    if (f > 0)
+        return ms_fail(err, MS_E_REJECTED, "%s: rejected: %zu check(s) failed", path, f);
+    return MS_OK;
+}
 
 ms_status ms_verify_view(const char *path, const ms_trust *trust, int64_t at,
                          const char *state_dir, ms_report **report, ms_view **view,
@@ -25,66 +74,38 @@ ms_status ms_verify_view_read(const char *path, int read_flags, const ms_trust *
     ms_report *r = ms_report_new(path);
     if (r == NULL)
         return ms_fail(err, MS_E_NOMEM, "out of memory");
-    ms_view *v = NULL;
-    ms_status st = ms_view_load(path, read_flags, r, &v, err);
-    if (st != MS_OK) {
-        ms_report_set_error(r, err != NULL ? err->message : ms_strerror(st));
-        *report = r;
-        return st;
-    }
-    if (v->unsupported) {
-        *report = r;
-        ms_fail(err, MS_E_UNSUPPORTED,
-                "%s: unsupported bundle format version '%s' (this modelseal reads version %s)",
-                path, v->format_version, MS_BUNDLE_FORMAT_VERSION);
-        ms_report_set_error(r, err != NULL ? err->message : "unsupported format version");
-        ms_view_free(v);
-        return MS_E_UNSUPPORTED;
-    }
-    if (trust != NULL)
-        ms_view_check_signatures(v, trust, at, r);
-    if (state_dir != NULL && (st = ms_rollback_check(v, state_dir, at, 1, r, err)) != MS_OK) {
-        ms_report_set_error(r, err != NULL ? err->message : ms_strerror(st));
-        *report = r;
-        ms_view_free(v);
-        return st;
-    }
     *report = r;
-    size_t f = ms_report_failures(r);
-    if (f > 0) {
-        ms_view_free(v);
-        return ms_fail(err, MS_E_REJECTED, "%s: rejected: %zu check(s) failed", path, f);
-    }
-    if (view != NULL)
+    ms_view *v = NULL;
+    ms_status st = check_bundle(path, read_flags, trust, at, r, &v, err);
+    if (st == MS_OK)
+        st = finish(path, v, state_dir, at, r, err);
+    if (st == MS_OK && view != NULL)
         *view = v;
     else
         ms_view_free(v);
-    return MS_OK;
+    return st;
 }
 
 ms_status ms_verify(const ms_verify_options *opt, ms_report **report, ms_error *err)
 {
     if (opt == NULL || opt->bundle_path == NULL || report == NULL || opt->trust == NULL)
         return ms_fail(err, MS_E_USAGE, "verify needs a bundle path and a trust set");
+    *report = NULL;
     int64_t at = opt->at != 0 ? opt->at : (int64_t)time(NULL);
-    if (opt->parent_path_count == 0)
-        return ms_verify_view(opt->bundle_path, opt->trust, at, opt->state_dir, report, NULL,
-                              err);
+    ms_report *r = ms_report_new(opt->bundle_path);
+    if (r == NULL)
+        return ms_fail(err, MS_E_NOMEM, "out of memory");
+    *report = r;
     ms_view *v = NULL;
-    ms_status st = ms_verify_view(opt->bundle_path, opt->trust, at, opt->state_dir, report, &v,
-                                  err);
-    if (st != MS_OK)
-        return st;
-    st = ms_parents_check(v, opt->parent_paths, opt->parent_path_count, opt->trust, at, *report,
-                          err);
+    ms_status st = check_bundle(opt->bundle_path, MS_LAYOUT_HASH_BLOBS, opt->trust, at, r, &v,
+                                err);
+    /* Parents are verified only for a bundle that holds up itself. */
+    if (st == MS_OK && opt->parent_path_count > 0 && ms_report_failures(r) == 0 &&
+        (st = ms_parents_check(v, opt->parent_paths, opt->parent_path_count, opt->trust, at, r,
+                               err)) != MS_OK)
+        could_not_check(r, st, err);
+    if (st == MS_OK)
+        st = finish(opt->bundle_path, v, opt->state_dir, at, r, err);
     ms_view_free(v);
-    if (st != MS_OK) {
-        ms_report_set_error(*report, err != NULL ? err->message : ms_strerror(st));
-        return st;
-    }
-    size_t f = ms_report_failures(*report);
-    if (f > 0)
-        return ms_fail(err, MS_E_REJECTED, "%s: rejected: %zu check(s) failed",
-                       opt->bundle_path, f);
-    return MS_OK;
+    return st;
 }

@@ -161,6 +161,19 @@ class Bundle:
                 ti.mode = 0o644
                 t.addfile(ti, io.BytesIO(data))
 
+    def write_sparse(self, path, sparse_name):
+        """Write like write(), with entry sparse_name as a GNU sparse (PAX 1.0) file whose
+        map swaps its two halves: the stored bytes, read in order, are the blob (and hash
+        to its name), but tar programs that apply the map extract the halves swapped."""
+        manifests = ["blobs/sha256/" + d["digest"][7:] for d in self.index()["manifests"]]
+        rank = {"oci-layout": 0, "index.json": 1}
+        rank.update({name: 2 + i for i, name in enumerate(manifests)})
+        out = b""
+        for name, data, _ in sorted(self.entries, key=lambda e: rank.get(e[0], len(rank) + 2)):
+            out += sparse_entry(name, data) if name == sparse_name else ustar_entry(name, data)
+        with open(path, "wb") as f:
+            f.write(out + b"\0" * 1024)
+
     def gc(self):
         """Drop blobs no longer referenced (after rewrites)."""
         refs = set()
@@ -173,6 +186,36 @@ class Bundle:
                 refs.add(l["digest"][7:])
         self.entries = [e for e in self.entries
                         if not e[0].startswith("blobs/sha256/") or e[0][13:] in refs]
+
+
+def pad512(b):
+    return b + b"\0" * ((512 - len(b) % 512) % 512)
+
+
+def ustar_entry(name, data):
+    ti = tarfile.TarInfo(name)
+    ti.size = len(data)
+    ti.mode = 0o644
+    return ti.tobuf(tarfile.USTAR_FORMAT, "utf-8", "surrogateescape") + pad512(data)
+
+
+def sparse_entry(name, data, regions=None):
+    """A GNU sparse 1.0 entry (a pax header naming it, then the map as decimal lines
+    padded to a block, then the data).  regions: [(offset, length)] in stored order; by
+    default the first half of data goes to the end of the file and the second to the start."""
+    n = len(data)
+    if regions is None:
+        k = n // 2
+        regions = [(n - k, k), (0, n - k)]
+    smap = "%d\n" % len(regions) + "".join("%d\n%d\n" % r for r in regions)
+    body = pad512(smap.encode()) + data
+    d, f = os.path.split(name)
+    ti = tarfile.TarInfo(os.path.join(d, "GNUSparseFile.0", f))
+    ti.size = len(body)
+    ti.mode = 0o644
+    ti.pax_headers = {"GNU.sparse.major": "1", "GNU.sparse.minor": "0",
+                      "GNU.sparse.name": name, "GNU.sparse.realsize": str(n)}
+    return ti.tobuf(tarfile.PAX_FORMAT, "utf-8", "surrogateescape") + pad512(body)
 
 
 def descriptor(mt, data, artifact=None, annotations=None):
@@ -290,6 +333,30 @@ def tamper(src, out, case, other=None, key=None):
     def flip_blob(h):
         b.set_entry("blobs/sha256/" + h, flip(b.blob(h)))
 
+    if case == "sparse-weights":
+        b.write_sparse(out, "blobs/sha256/" + layer[MT_WEIGHT])
+        return
+    if case.startswith("trailing-"):
+        # After the end-of-archive marker: zero padding (allowed), or a second archive
+        # holding a model file, or a stray byte (both refused).
+        with open(src, "rb") as f:
+            data = f.read()
+        if case == "trailing-zeros":
+            data += b"\0" * 10240
+        elif case == "trailing-tar":
+            weights = b.blob(layer[MT_WEIGHT])
+            data += ustar_entry("model.safetensors", flip(weights)) + b"\0" * 1024
+        elif case == "trailing-byte":
+            data += b"\0" * 700 + b"\n"
+        elif case == "trailing-lone-block":
+            # One zero block, then an entry: readers that stop at the first zero block
+            # and those that want two see different archives.
+            data = data[:-512] + ustar_entry("model.safetensors", b"x") + b"\0" * 1024
+        else:
+            sys.exit("unknown tamper case " + case)
+        with open(out, "wb") as f:
+            f.write(data)
+        return
     if case == "weights":
         flip_blob(layer[MT_WEIGHT])
     elif case == "config-file":
@@ -483,6 +550,18 @@ def hostile(out, case):
                 linkname=os.path.join(os.environ["ESCAPE"], "target.txt"))
         elif case == "device":
             add("blobs/sha256/" + "b" * 64, type=tarfile.CHRTYPE, devmajor=1, devminor=3)
+        elif case == "sparse":
+            # A GNU sparse file: tar programs disagree on where its bytes go.
+            raw = sparse_entry("blobs/sha256/" + "c" * 64, b"owned, twice\n")
+            t.fileobj.write(raw)
+            t.offset += len(raw)
+        elif case == "typeflag":
+            # A typeflag POSIX does not define (old GNU 'N'): libarchive and GNU tar
+            # extract it as a regular file, Python's tarfile does not.
+            ti = tarfile.TarInfo("blobs/sha256/" + "d" * 64)
+            ti.type = b"N"
+            ti.size = 6
+            t.addfile(ti, io.BytesIO(b"owned\n"))
         else:
             sys.exit("unknown hostile case " + case)
 

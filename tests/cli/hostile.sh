@@ -12,6 +12,8 @@ case "$1" in
   symlink) expect_in out "symbolic link 'blobs/sha256/link' in archive" ;;
   hardlink) expect_in out "hard link 'blobs/sha256/aaaa" ;;
   device) expect_in out "special file 'blobs/sha256/bbbb" ;;
+  sparse) expect_in out "sparse file 'blobs/sha256/$(printf 'c%.0s' {1..64})' in archive (only regular files are allowed)" ;;
+  typeflag) expect_in out "special file 'blobs/sha256/$(printf 'd%.0s' {1..64})' in archive" ;;
 esac
 mkdir dest
 cd dest

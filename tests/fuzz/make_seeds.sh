@@ -62,6 +62,7 @@ JSON
   >/dev/null
 
 for c in weights manifest duplicate-entry envelope index-version drop-blob add-blob \
+         sparse-weights trailing-tar \
          rehash-weights; do
   "$PY" "$TOOL" tamper "$B/valid-tiny.mseal" "$B/tamper-$c.mseal" "$c"
 done
@@ -81,7 +82,7 @@ head -c $((size / 2)) "$B/valid-tiny.mseal" >"$B/truncate-half.mseal"
 head -c 700 "$B/valid-tiny.mseal" >"$B/truncate-header.mseal"
 : >"$B/empty.mseal"
 cp "$WORK/model/config.json" "$B/not-a-tar.mseal"
-for c in absolute dotdot symlink hardlink device; do
+for c in absolute dotdot symlink hardlink device sparse typeflag; do
   ESCAPE=/nonexistent/escape "$PY" "$TOOL" hostile "$B/hostile-$c.mseal" "$c"
 done
 
