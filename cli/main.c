@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/progress.h"
 #include "modelseal/compress.h"
 
 static const char usage_text[] =
@@ -28,6 +29,7 @@ static const char usage_text[] =
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 {
     va_list ap;
+    cli_progress_end();
     fprintf(stderr, "modelseal %s: ", cmd);
     va_start(ap, fmt);
     vfprintf(stderr, fmt, ap);
@@ -38,6 +40,7 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 
 int cli_fail(const char *cmd, const ms_error *err)
 {
+    cli_progress_end();
     fprintf(stderr, "modelseal %s: %s\n", cmd,
             err->message[0] ? err->message : ms_strerror(err->status));
     return ms_exit_status(err->status);

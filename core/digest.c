@@ -7,6 +7,7 @@
 #include <openssl/evp.h>
 
 #include "core/digest.h"
+#include "core/progress.h"
 #include "core/error_internal.h"
 
 struct ms_sha256 {
@@ -54,8 +55,8 @@ void ms_sha256_buf(const void *data, size_t len, uint8_t out[MS_SHA256_LEN])
     EVP_Digest(data, len, out, &n, EVP_sha256(), NULL);
 }
 
-ms_status ms_sha256_file(const char *path, uint8_t out[MS_SHA256_LEN], uint64_t *size,
-                         ms_error *err)
+static ms_status sha256_file(const char *path, uint8_t out[MS_SHA256_LEN], uint64_t *size,
+                             int counted, ms_error *err)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
@@ -83,6 +84,8 @@ ms_status ms_sha256_file(const char *path, uint8_t out[MS_SHA256_LEN], uint64_t 
             break;
         ms_sha256_update(h, buf, (size_t)r);
         total += (uint64_t)r;
+        if (counted)
+            ms_prog_add((uint64_t)r, 0);
     }
     if (st == MS_OK) {
         ms_sha256_final(h, out);
@@ -93,6 +96,18 @@ ms_status ms_sha256_file(const char *path, uint8_t out[MS_SHA256_LEN], uint64_t 
     free(buf);
     close(fd);
     return st;
+}
+
+ms_status ms_sha256_file(const char *path, uint8_t out[MS_SHA256_LEN], uint64_t *size,
+                         ms_error *err)
+{
+    return sha256_file(path, out, size, 0, err);
+}
+
+ms_status ms_sha256_file_counted(const char *path, uint8_t out[MS_SHA256_LEN], uint64_t *size,
+                                 ms_error *err)
+{
+    return sha256_file(path, out, size, 1, err);
 }
 
 void ms_hex_encode(const uint8_t *in, size_t n, char *out)

@@ -28,6 +28,9 @@ void ms_sha256_buf(const void *data, size_t len, uint8_t out[MS_SHA256_LEN]);
 ms_status ms_sha256_file(const char *path, uint8_t out[MS_SHA256_LEN], uint64_t *size,
                          ms_error *err);
 
+/* The same, reporting each chunk's bytes to the current phase (core/progress.h). */
+ms_status ms_sha256_file_counted(const char *path, uint8_t out[MS_SHA256_LEN], uint64_t *size,
+                                 ms_error *err);
 /* Lower-case hex of n bytes into out (2n+1 bytes, NUL-terminated). */
 void ms_hex_encode(const uint8_t *in, size_t n, char *out);
 /* Parse exactly 2n lower- or upper-case hex digits; returns 0 on success, -1 otherwise. */

@@ -12,6 +12,7 @@
 #include "core/digest.h"
 #include "core/error_internal.h"
 #include "core/fsutil.h"
+#include "core/progress.h"
 #include "core/tar.h"
 
 #define MS_TAR_CHUNK (1u << 20)
@@ -173,6 +174,7 @@ ms_status ms_tar_writer_add_file(ms_tar_writer *w, const char *name, const char 
             goto out;
         }
         done += (uint64_t)r;
+        ms_prog_add((uint64_t)r, 0);
     }
     if (!longer && done < size) {
         st = ms_fail(err, MS_E_IO, "%s: file shrank while packing (%llu of %llu bytes)", src,

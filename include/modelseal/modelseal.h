@@ -10,5 +10,6 @@
 #include "modelseal/trust.h"
 #include "modelseal/bundle.h"
 #include "modelseal/compress.h"
+#include "modelseal/progress.h"
 
 #endif
