@@ -54,6 +54,23 @@ int cli_load_trust(const char *cmd, char **paths, size_t n, ms_trust **trust)
     return 0;
 }
 
+int cli_progress_option(const char *cmd, const char *value, cli_progress_mode *mode)
+{
+    static const struct {
+        const char *name;
+        cli_progress_mode mode;
+    } modes[] = {{"auto", CLI_PROGRESS_AUTO},
+                 {"live", CLI_PROGRESS_LIVE},
+                 {"plain", CLI_PROGRESS_PLAIN},
+                 {"none", CLI_PROGRESS_NONE}};
+    for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++)
+        if (strcmp(value, modes[i].name) == 0) {
+            *mode = modes[i].mode;
+            return 0;
+        }
+    return cli_usage_error(cmd, "unknown --progress '%s' (auto, live, plain or none)", value);
+}
+
 int cli_source_date_epoch(const char *cmd, int64_t *out)
 {
     *out = -1;

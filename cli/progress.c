@@ -14,7 +14,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli/cli.h"
 #include "cli/progress.h"
 
 const char *cli_progress_phase_words(ms_progress_phase phase)
@@ -82,19 +81,25 @@ static void add(char *buf, size_t n, size_t *len, const char *fmt, ...)
         *len += (size_t)w < n - *len ? (size_t)w : n - *len - 1;
 }
 
-void cli_progress_line(char *buf, size_t n, const char *cmd, const ms_progress *p, double elapsed)
+void cli_progress_line(char *buf, size_t n, const ms_progress *p, double elapsed)
 {
     char done[32], total[32], rate[32], eta[32];
     size_t len = 0;
     buf[0] = '\0';
-    add(buf, n, &len, "modelseal %s: %s", cmd, cli_progress_phase_words(p->phase));
+    /* No "modelseal CMD:": the user just typed it, and 80 columns are few. */
+    add(buf, n, &len, "%s", cli_progress_phase_words(p->phase));
     cli_progress_size(done, sizeof done, (double)p->bytes_done);
     if (p->bytes_total > 0) {
         cli_progress_size(total, sizeof total, (double)p->bytes_total);
         unsigned pct = (unsigned)(p->bytes_done >= p->bytes_total
                                       ? 100
                                       : (double)p->bytes_done * 100 / (double)p->bytes_total);
-        add(buf, n, &len, "  %s / %s %3u%%", done, total, pct);
+        /* "1.5/2.0 GiB" when both have the same unit */
+        const char *du = strchr(done, ' '), *tu = strchr(total, ' ');
+        if (du != NULL && tu != NULL && strcmp(du, tu) == 0)
+            add(buf, n, &len, "  %.*s/%s %3u%%", (int)(du - done), done, total, pct);
+        else
+            add(buf, n, &len, "  %s/%s %3u%%", done, total, pct);
     } else {
         add(buf, n, &len, "  %s", done);
     }
@@ -181,7 +186,7 @@ void cli_progress_report(void *user, const ms_progress *p)
     } else if (new_phase || p->finished || now - pr->last_draw >= CLI_PROGRESS_INTERVAL) {
         /* "\r", the line cut to the terminal (a wrapped line cannot be redrawn), erase the rest. */
         line[0] = '\r';
-        cli_progress_line(line + 1, sizeof line - 5, pr->cmd, p, elapsed);
+        cli_progress_line(line + 1, sizeof line - 5, p, elapsed);
         size_t len = strlen(line);
         if (pr->width > 1 && len - 1 > pr->width - 1)
             len = pr->width;
@@ -205,23 +210,6 @@ void cli_progress_clear(cli_progress *pr)
 }
 
 static cli_progress command_progress;
-
-int cli_progress_option(const char *cmd, const char *value, cli_progress_mode *mode)
-{
-    static const struct {
-        const char *name;
-        cli_progress_mode mode;
-    } modes[] = {{"auto", CLI_PROGRESS_AUTO},
-                 {"live", CLI_PROGRESS_LIVE},
-                 {"plain", CLI_PROGRESS_PLAIN},
-                 {"none", CLI_PROGRESS_NONE}};
-    for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++)
-        if (strcmp(value, modes[i].name) == 0) {
-            *mode = modes[i].mode;
-            return 0;
-        }
-    return cli_usage_error(cmd, "unknown --progress '%s' (auto, live, plain or none)", value);
-}
 
 void cli_progress_start(const char *cmd, cli_progress_mode mode, ms_progress_fn *fn, void **user)
 {

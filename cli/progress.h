@@ -46,7 +46,7 @@ void cli_progress_size(char *buf, size_t n, double bytes);
 /* A duration for people: "7s", "2m05s", "1h02m". */
 void cli_progress_duration(char *buf, size_t n, double seconds);
 /* The live line's text for p after elapsed seconds of its phase (no "\r"). */
-void cli_progress_line(char *buf, size_t n, const char *cmd, const ms_progress *p, double elapsed);
+void cli_progress_line(char *buf, size_t n, const ms_progress *p, double elapsed);
 /* The plain line of a finished phase, ending in "\n". */
 void cli_progress_plain_line(char *buf, size_t n, const char *cmd, const ms_progress *p,
                              double elapsed);
