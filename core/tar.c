@@ -224,6 +224,7 @@ ms_status ms_tar_writer_add_from(ms_tar_writer *w, const char *name, ms_tar_read
             goto out;
         }
         done += len;
+        ms_prog_add(len, 0);
     }
     uint8_t got[MS_SHA256_LEN];
     ms_sha256_final(h, got);

@@ -94,6 +94,8 @@ typedef struct ms_sign_options {
     const ms_secret_key *key;
     const char *role;          /* e.g. "approver" (see ms_role_problem) */
     int64_t source_date_epoch; /* < 0: no time recorded */
+    ms_progress_fn progress;   /* NULL: no progress calls (modelseal/progress.h) */
+    void *progress_user;       /* handed to progress */
 } ms_sign_options;
 
 /*

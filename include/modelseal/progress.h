@@ -1,10 +1,10 @@
 /*
  * modelseal: progress of long operations.
  *
- * Packing, compressing, verifying, unpacking and auditing a large model take
- * seconds to minutes.  Their options structs (ms_pack_options,
- * ms_compress_options, ms_verify_options, ms_unpack_options,
- * ms_audit_options) carry a progress callback and a user pointer; with a
+ * Packing, compressing, co-signing, verifying, unpacking and auditing a large
+ * model take seconds to minutes.  Their options structs (ms_pack_options,
+ * ms_compress_options, ms_sign_options, ms_verify_options,
+ * ms_unpack_options, ms_audit_options) carry a progress callback and a user pointer; with a
  * NULL callback nothing is called.  The library itself never prints: how
  * progress is shown is the caller's business (the modelseal command draws
  * one line on a terminal, docs/cli.md).
@@ -37,10 +37,11 @@ typedef enum ms_progress_phase {
     /* "compress", pack and compress: tensors are compressed and written;
      * bytes are the tensors' input bytes; items are tensors. */
     MS_PROGRESS_COMPRESS = 2,
-    /* "write-bundle", pack: the model files (and probes) are copied into the
-     * bundle and hashed again; items are model files. */
+    /* "write-bundle", pack and sign: the model files (and probes) are copied
+     * into the bundle and hashed again; items are model files.  sign copies
+     * the whole bundle: bytes_total is its size. */
     MS_PROGRESS_WRITE_BUNDLE = 3,
-    /* "read-bundle", verify, unpack and audit: every blob of the bundle is
+    /* "read-bundle", verify, unpack, audit and sign: every blob of the bundle is
      * read and hashed, and integrity probes are re-checked as the weights
      * stream past; bytes_total is the bundle's size; items are blobs
      * (items_total 0: not known in advance). */

@@ -84,6 +84,9 @@ check_live unpack.tty "reading the bundle" "writing files" || fail "unpack on a 
 on_tty audit.tty 0 "$M" audit b.mseal --trust alice.pub
 check_live audit.tty "reading the bundle" || fail "audit on a terminal"
 
+on_tty sign.tty 0 "$M" sign b.mseal --key alice.key --role approver -o s.mseal
+check_live sign.tty "reading the bundle" "writing the bundle" || fail "sign on a terminal"
+
 on_tty compress.tty 0 "$M" compress model/model.safetensors -o c.safetensors --quantize q8_0
 check_live compress.tty "compressing" || fail "compress on a terminal"
 
@@ -117,6 +120,9 @@ run 0 "$M" unpack b.mseal -o out --trust alice.pub
 [ ! -s .err ] || { cat .err >&2; fail "unpack wrote to a non-terminal stderr"; }
 run 0 "$M" audit b.mseal --trust alice.pub
 [ ! -s .err ] || { cat .err >&2; fail "audit wrote to a non-terminal stderr"; }
+run 0 "$M" sign b.mseal --key alice.key --role approver -o s2.mseal
+[ ! -s .err ] || { cat .err >&2; fail "sign wrote to a non-terminal stderr"; }
+cmp -s s.mseal s2.mseal || fail "the co-signed bundle differs with progress on"
 run 0 "$M" compress model/model.safetensors -o c2.safetensors --quantize q8_0
 [ ! -s .err ] || { cat .err >&2; fail "compress wrote to a non-terminal stderr"; }
 run 3 "$M" verify cut.mseal --trust alice.pub
@@ -149,7 +155,13 @@ run 2 "$M" verify b.mseal --trust alice.pub --progress fancy
 expect_in err "unknown --progress 'fancy' (auto, live, plain or none)"
 run 2 "$M" inspect b.mseal --progress plain
 expect_in err "unknown option '--progress'"
-for c in pack compress verify unpack audit; do
+run 0 "$M" sign b.mseal --key alice.key --role approver -o s3.mseal --progress plain
+cut -d: -f1-2 .err >phases
+printf 'modelseal sign: reading the bundle\nmodelseal sign: writing the bundle\n' >want
+cmp -s phases want || { cat .err >&2; fail "sign --progress plain: not one line per phase"; }
+grep -Eq "^modelseal sign: writing the bundle: $BUNDLE_BYTES bytes \([0-9.]+ KiB\), 4 files in " .err ||
+  { cat .err >&2; fail "sign --progress plain: writing line"; }
+for c in pack compress sign verify unpack audit; do
   run 0 "$M" "$c" --help
   expect_in out "--progress MODE"
   expect_in out "--quiet"

@@ -1,6 +1,6 @@
 /*
  * The library's progress calls (modelseal/progress.h) through the public
- * operations: phases in order, each announced at zero and finished at its
+ * operations (compress, pack, verify, unpack, audit, sign): phases in order, each announced at zero and finished at its
  * totals, bytes never going back, every call on the calling thread (compress
  * computes on worker threads), and none at all without a callback.
  */
@@ -202,6 +202,16 @@ int main(void)
     free(out);
     ms_report_free(vr);
     check_phases(&r, read_phase, 1, __LINE__);
+
+    /* sign: the bundle is checked, then copied with one more signature. */
+    rec_init(&r);
+    ms_sign_options so = {.bundle_path = path("b.mseal"), .output_path = path("s.mseal"),
+                          .key = sk, .role = "approver", .source_date_epoch = -1,
+                          .progress = record, .progress_user = &r};
+    CHECK_INT(ms_sign(&so, &err), MS_OK);
+    ms_progress_phase sign_phases[] = {MS_PROGRESS_READ_BUNDLE, MS_PROGRESS_WRITE_BUNDLE};
+    check_phases(&r, sign_phases, 2, __LINE__);
+    CHECK(r.n > 0 && r.ev[r.n - 1].bytes_total == (uint64_t)sb.st_size);
 
     CHECK_STR(ms_progress_phase_name(MS_PROGRESS_HASH_MODEL), "hash-model");
     CHECK_STR(ms_progress_phase_name(MS_PROGRESS_WRITE_FILES), "write-files");
