@@ -19,11 +19,16 @@
 const char *cli_progress_phase_words(ms_progress_phase phase)
 {
     switch (phase) {
-    case MS_PROGRESS_HASH_MODEL: return "hashing the model";
-    case MS_PROGRESS_COMPRESS: return "compressing";
-    case MS_PROGRESS_WRITE_BUNDLE: return "writing the bundle";
-    case MS_PROGRESS_READ_BUNDLE: return "reading the bundle";
-    case MS_PROGRESS_WRITE_FILES: return "writing files";
+    case MS_PROGRESS_HASH_MODEL:
+        return "hashing the model";
+    case MS_PROGRESS_COMPRESS:
+        return "compressing";
+    case MS_PROGRESS_WRITE_BUNDLE:
+        return "writing the bundle";
+    case MS_PROGRESS_READ_BUNDLE:
+        return "reading the bundle";
+    case MS_PROGRESS_WRITE_FILES:
+        return "writing files";
     }
     return "working";
 }
@@ -31,9 +36,12 @@ const char *cli_progress_phase_words(ms_progress_phase phase)
 const char *cli_progress_item_words(ms_progress_phase phase)
 {
     switch (phase) {
-    case MS_PROGRESS_COMPRESS: return "tensors";
-    case MS_PROGRESS_READ_BUNDLE: return "blobs";
-    default: return "files";
+    case MS_PROGRESS_COMPRESS:
+        return "tensors";
+    case MS_PROGRESS_READ_BUNDLE:
+        return "blobs";
+    default:
+        return "files";
     }
 }
 
@@ -156,8 +164,8 @@ void cli_progress_init(cli_progress *pr, const char *cmd, cli_progress_mode mode
     pr->cmd = cmd;
     pr->out = out;
     pr->clock = clock != NULL ? clock : monotonic_now;
-    pr->mode = mode == CLI_PROGRESS_AUTO ? (out_is_tty ? CLI_PROGRESS_LIVE : CLI_PROGRESS_NONE)
-                                         : mode;
+    pr->mode =
+        mode == CLI_PROGRESS_AUTO ? (out_is_tty ? CLI_PROGRESS_LIVE : CLI_PROGRESS_NONE) : mode;
     pr->width = 80;
     struct winsize ws;
     if (out_is_tty && ioctl(fileno(out), TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 20)
@@ -214,7 +222,8 @@ static cli_progress command_progress;
 void cli_progress_start(const char *cmd, cli_progress_mode mode, ms_progress_fn *fn, void **user)
 {
     cli_progress_init(&command_progress, cmd, mode, stderr, isatty(STDERR_FILENO), NULL);
-    int on = command_progress.mode == CLI_PROGRESS_LIVE || command_progress.mode == CLI_PROGRESS_PLAIN;
+    int on =
+        command_progress.mode == CLI_PROGRESS_LIVE || command_progress.mode == CLI_PROGRESS_PLAIN;
     *fn = on ? cli_progress_report : NULL;
     *user = on ? &command_progress : NULL;
 }

@@ -25,14 +25,14 @@ typedef double (*cli_clock_fn)(void);
 
 typedef struct cli_progress {
     const char *cmd;
-    cli_progress_mode mode;   /* resolved: NONE, PLAIN or LIVE */
+    cli_progress_mode mode; /* resolved: NONE, PLAIN or LIVE */
     FILE *out;
     cli_clock_fn clock;
-    size_t width;             /* live lines are cut to width - 1 columns */
-    ms_progress_phase phase;  /* phase being shown, 0 for none */
+    size_t width;            /* live lines are cut to width - 1 columns */
+    ms_progress_phase phase; /* phase being shown, 0 for none */
     double phase_start;
     double last_draw;
-    int drawn;                /* a live line is on the terminal */
+    int drawn; /* a live line is on the terminal */
 } cli_progress;
 
 /* Longest interval between two redraws of the live line: at most 10 a second. */
@@ -74,9 +74,9 @@ void cli_progress_start(const char *cmd, cli_progress_mode mode, ms_progress_fn 
 void cli_progress_end(void);
 
 /* The help text of the two options, for each command's --help. */
-#define CLI_PROGRESS_HELP                                                                   \
-    "  --progress MODE       auto (default: a live line when stderr is a terminal),\n"      \
-    "                        live, plain (one line per phase, for logs) or none\n"        \
+#define CLI_PROGRESS_HELP                                                                          \
+    "  --progress MODE       auto (default: a live line when stderr is a terminal),\n"             \
+    "                        live, plain (one line per phase, for logs) or none\n"                 \
     "  --quiet               no progress (same as --progress none)\n"
 
 #endif

@@ -8,11 +8,16 @@ static _Thread_local ms_prog *current;
 const char *ms_progress_phase_name(ms_progress_phase phase)
 {
     switch (phase) {
-    case MS_PROGRESS_HASH_MODEL: return "hash-model";
-    case MS_PROGRESS_COMPRESS: return "compress";
-    case MS_PROGRESS_WRITE_BUNDLE: return "write-bundle";
-    case MS_PROGRESS_READ_BUNDLE: return "read-bundle";
-    case MS_PROGRESS_WRITE_FILES: return "write-files";
+    case MS_PROGRESS_HASH_MODEL:
+        return "hash-model";
+    case MS_PROGRESS_COMPRESS:
+        return "compress";
+    case MS_PROGRESS_WRITE_BUNDLE:
+        return "write-bundle";
+    case MS_PROGRESS_READ_BUNDLE:
+        return "read-bundle";
+    case MS_PROGRESS_WRITE_FILES:
+        return "write-files";
     }
     return "unknown";
 }

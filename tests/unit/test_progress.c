@@ -71,8 +71,11 @@ static void test_lines(void)
     cli_progress_line(b, sizeof b, &p, 4.2);
     CHECK_STR(b, "reading the bundle  1.0/1.0 GiB 100%  12 blobs"
                  "  done in 4s");
-    ms_progress f = {.phase = MS_PROGRESS_WRITE_FILES, .bytes_done = 2147483648u,
-                     .bytes_total = 2147483648u, .items_done = 5, .items_total = 5,
+    ms_progress f = {.phase = MS_PROGRESS_WRITE_FILES,
+                     .bytes_done = 2147483648u,
+                     .bytes_total = 2147483648u,
+                     .items_done = 5,
+                     .items_total = 5,
                      .finished = 1};
     cli_progress_plain_line(b, sizeof b, "unpack", &f, 2.0);
     CHECK_STR(b, "modelseal unpack: writing files: 2147483648 bytes (2.0 GiB), 5 files in "
@@ -108,7 +111,7 @@ static void test_throttle(void)
 {
     const uint64_t T = 100u << 20;
     ms_progress ev[] = {
-        {MS_PROGRESS_READ_BUNDLE, 0, T, 0, 0, 0},        /* 10.00 drawn: a phase starts */
+        {MS_PROGRESS_READ_BUNDLE, 0, T, 0, 0, 0},         /* 10.00 drawn: a phase starts */
         {MS_PROGRESS_READ_BUNDLE, 10u << 20, T, 1, 0, 0}, /* 10.05 too soon */
         {MS_PROGRESS_READ_BUNDLE, 20u << 20, T, 1, 0, 0}, /* 10.09 too soon */
         {MS_PROGRESS_READ_BUNDLE, 40u << 20, T, 2, 0, 0}, /* 10.11 drawn */
@@ -122,8 +125,7 @@ static void test_throttle(void)
     char *s = run(CLI_PROGRESS_AUTO, 1, 0, t, ev, n, 1);
     CHECK_INT(count(s, "\r"), 5 + 1);
     CHECK_INT(count(s, "\033[K"), 5 + 1);
-    CHECK(strstr(s, "\rreading the bundle  0 B/100.0 MiB   0%  0 blobs\033[K")
-          != NULL);
+    CHECK(strstr(s, "\rreading the bundle  0 B/100.0 MiB   0%  0 blobs\033[K") != NULL);
     /* 40 MiB in 0.11 s: the rate and the ETA of the 60 MiB left. */
     CHECK(strstr(s, "\rreading the bundle  40.0/100.0 MiB  40%  2 blobs"
                     "  363.6 MiB/s  ETA 0s\033[K") != NULL);

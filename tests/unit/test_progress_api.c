@@ -1,8 +1,9 @@
 /*
  * The library's progress calls (modelseal/progress.h) through the public
- * operations (compress, pack, verify, unpack, audit, sign): phases in order, each announced at zero and finished at its
- * totals, bytes never going back, every call on the calling thread (compress
- * computes on worker threads), and none at all without a callback.
+ * operations (compress, pack, verify, unpack, audit, sign): phases in order,
+ * each announced at zero and finished at its totals, bytes never going back,
+ * every call on the calling thread (compress computes on worker threads),
+ * and none at all without a callback.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -19,7 +20,7 @@
 
 typedef struct recorder {
     pthread_t thread;
-    int foreign;           /* calls from another thread */
+    int foreign; /* calls from another thread */
     size_t n;
     ms_progress ev[MAX_EVENTS];
 } recorder;
@@ -53,9 +54,10 @@ static const char *path(const char *name)
 /* A safetensors file of three F32 tensors: two 64 x 64 weights and a bias. */
 static uint64_t write_model(const char *p)
 {
-    const char *hdr = "{\"a.weight\":{\"dtype\":\"F32\",\"shape\":[64,64],\"data_offsets\":[0,16384]},"
-                      "\"b.weight\":{\"dtype\":\"F32\",\"shape\":[64,64],\"data_offsets\":[16384,32768]},"
-                      "\"c.bias\":{\"dtype\":\"F32\",\"shape\":[64],\"data_offsets\":[32768,33024]}}";
+    const char *hdr =
+        "{\"a.weight\":{\"dtype\":\"F32\",\"shape\":[64,64],\"data_offsets\":[0,16384]},"
+        "\"b.weight\":{\"dtype\":\"F32\",\"shape\":[64,64],\"data_offsets\":[16384,32768]},"
+        "\"c.bias\":{\"dtype\":\"F32\",\"shape\":[64],\"data_offsets\":[32768,33024]}}";
     size_t hl = strlen(hdr), pad = (8 - hl % 8) % 8;
     uint64_t n = hl + pad;
     FILE *f = fopen(p, "wb");
@@ -123,11 +125,12 @@ int main(void)
 
     /* compress on two threads: every call still comes from this one. */
     rec_init(&r);
-    ms_compress_options co = {.quantize = "q8_0", .probes = 1, .threads = 2,
-                              .progress = record, .progress_user = &r};
+    ms_compress_options co = {
+        .quantize = "q8_0", .probes = 1, .threads = 2, .progress = record, .progress_user = &r};
     ms_compress_report *rep = NULL;
     CHECK_INT(ms_compress_file(path("model/model.safetensors"), path("c.safetensors"), NULL, &co,
-                               &rep, &err), MS_OK);
+                               &rep, &err),
+              MS_OK);
     ms_compress_report_free(rep);
     ms_progress_phase compress_phases[] = {MS_PROGRESS_COMPRESS};
     check_phases(&r, compress_phases, 1, __LINE__);
@@ -145,9 +148,15 @@ int main(void)
     CHECK_INT(ms_key_generate(MS_ALG_ED25519, &sk, &err), MS_OK);
     CHECK_INT(ms_key_write_pair(sk, path("k"), NULL, &err), MS_OK);
     rec_init(&r);
-    ms_pack_options po = {.model_path = path("model"), .output_path = path("b.mseal"), .key = sk,
-                          .name = "tiny", .version = "1.0.0", .quantize = "q8_0",
-                          .source_date_epoch = 0, .threads = 2, .progress = record,
+    ms_pack_options po = {.model_path = path("model"),
+                          .output_path = path("b.mseal"),
+                          .key = sk,
+                          .name = "tiny",
+                          .version = "1.0.0",
+                          .quantize = "q8_0",
+                          .source_date_epoch = 0,
+                          .threads = 2,
+                          .progress = record,
                           .progress_user = &r};
     ms_pack_result pres = {0};
     CHECK_INT(ms_pack(&po, &pres, &err), MS_OK);
@@ -175,8 +184,8 @@ int main(void)
     CHECK_INT(stat(path("b.mseal"), &sb), 0);
 
     rec_init(&r);
-    ms_verify_options vo = {.bundle_path = path("b.mseal"), .trust = trust, .progress = record,
-                            .progress_user = &r};
+    ms_verify_options vo = {
+        .bundle_path = path("b.mseal"), .trust = trust, .progress = record, .progress_user = &r};
     ms_report *vr = NULL;
     CHECK_INT(ms_verify(&vo, &vr, &err), MS_OK);
     ms_report_free(vr);
@@ -186,16 +195,22 @@ int main(void)
     CHECK(r.n > 0 && r.ev[r.n - 1].items_done >= 5); /* blobs: documents, weights, probes */
 
     rec_init(&r);
-    ms_unpack_options uo = {.bundle_path = path("b.mseal"), .output_dir = path("out"),
-                            .trust = trust, .progress = record, .progress_user = &r};
+    ms_unpack_options uo = {.bundle_path = path("b.mseal"),
+                            .output_dir = path("out"),
+                            .trust = trust,
+                            .progress = record,
+                            .progress_user = &r};
     CHECK_INT(ms_unpack(&uo, &vr, &err), MS_OK);
     ms_report_free(vr);
     ms_progress_phase unpack_phases[] = {MS_PROGRESS_READ_BUNDLE, MS_PROGRESS_WRITE_FILES};
     check_phases(&r, unpack_phases, 2, __LINE__);
 
     rec_init(&r);
-    ms_audit_options ao = {.bundle_path = path("b.mseal"), .format = MS_AUDIT_JSON,
-                           .trust = trust, .doc_time = 0, .progress = record,
+    ms_audit_options ao = {.bundle_path = path("b.mseal"),
+                           .format = MS_AUDIT_JSON,
+                           .trust = trust,
+                           .doc_time = 0,
+                           .progress = record,
                            .progress_user = &r};
     char *out = NULL;
     CHECK_INT(ms_audit_bundle(&ao, &out, &vr, &err), MS_OK);
@@ -205,9 +220,13 @@ int main(void)
 
     /* sign: the bundle is checked, then copied with one more signature. */
     rec_init(&r);
-    ms_sign_options so = {.bundle_path = path("b.mseal"), .output_path = path("s.mseal"),
-                          .key = sk, .role = "approver", .source_date_epoch = -1,
-                          .progress = record, .progress_user = &r};
+    ms_sign_options so = {.bundle_path = path("b.mseal"),
+                          .output_path = path("s.mseal"),
+                          .key = sk,
+                          .role = "approver",
+                          .source_date_epoch = -1,
+                          .progress = record,
+                          .progress_user = &r};
     CHECK_INT(ms_sign(&so, &err), MS_OK);
     ms_progress_phase sign_phases[] = {MS_PROGRESS_READ_BUNDLE, MS_PROGRESS_WRITE_BUNDLE};
     check_phases(&r, sign_phases, 2, __LINE__);
