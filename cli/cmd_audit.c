@@ -5,10 +5,12 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/progress.h"
 
 static const char audit_help[] =
     "usage: modelseal audit BUNDLE [--format text|json|spdx|cyclonedx|dot]\n"
     "                       [--trust FILE ...] [--at TIME] [-o FILE]\n"
+    "                       [--progress MODE | --quiet]\n"
     "\n"
     "Show a bundle's lineage (base models, datasets, with license, digest and role),\n"
     "signers, license picture (declared, inherited, concluded, conflicts) and\n"
@@ -22,6 +24,7 @@ static const char audit_help[] =
     "  --trust FILE          verify against this trust file or public key; repeatable\n"
     "  --at TIME             judge key validity at this RFC 3339 time, not now\n"
     "  -o, --output FILE     write to FILE instead of standard output\n"
+    CLI_PROGRESS_HELP
     "  -h, --help            show this help\n"
     "\n"
     "SOURCE_DATE_EPOCH, when set, is the creation time written into the output.\n"
@@ -42,12 +45,14 @@ int cmd_audit(int argc, char **argv)
     static const struct option opts[] = {
         {"format", required_argument, NULL, 'F'}, {"trust", required_argument, NULL, 't'},
         {"at", required_argument, NULL, 'A'},     {"output", required_argument, NULL, 'o'},
+        {"progress", required_argument, NULL, 'G'}, {"quiet", no_argument, NULL, 'Q'},
         {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
     };
     ms_audit_options o = {.format = MS_AUDIT_TEXT, .doc_time = -1};
     char *trust_paths[CLI_MAX_TRUST];
     size_t ntrust = 0;
     const char *output = NULL;
+    cli_progress_mode progress = CLI_PROGRESS_AUTO;
     opterr = 0;
     int c, rc;
     while ((c = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
@@ -72,6 +77,11 @@ int cmd_audit(int argc, char **argv)
                 return rc;
             break;
         case 'o': output = optarg; break;
+        case 'G':
+            if (cli_progress_option("audit", optarg, &progress) != 0)
+                return EXIT_USAGE;
+            break;
+        case 'Q': progress = CLI_PROGRESS_NONE; break;
         case 'h': fputs(audit_help, stdout); return 0;
         case ':': return cli_usage_error("audit", "option '%s' needs a value", argv[optind - 1]);
         default: return cli_usage_error("audit", "unknown option '%s'", argv[optind - 1]);
@@ -94,7 +104,9 @@ int cmd_audit(int argc, char **argv)
     char *out = NULL;
     ms_report *r = NULL;
     ms_error err;
+    cli_progress_start("audit", progress, &o.progress, &o.progress_user);
     ms_status st = ms_audit_bundle(&o, &out, &r, &err);
+    cli_progress_end();
     if (st == MS_E_REJECTED && r != NULL) {
         /* Why it was not audited: the failed checks, on stderr. */
         char *s = ms_report_render(r, 0);

@@ -5,12 +5,13 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/progress.h"
 
 static const char help[] =
     "usage: modelseal compress MODEL.safetensors -o OUT.safetensors\n"
     "                          (--quantize SCHEME [--prune P] | --recipe RECIPE.json)\n"
     "                          [--report REPORT.json] [--probes PROBES.safetensors]\n"
-    "                          [--probe-rows K] [--threads N]\n"
+    "                          [--probe-rows K] [--threads N] [--progress MODE | --quiet]\n"
     "\n"
     "Compress a safetensors model and print a per-tensor fidelity table.\n"
     "\n"
@@ -25,6 +26,7 @@ static const char help[] =
     "  --probes FILE         write integrity probe outputs (safetensors)\n"
     "  --probe-rows K        probe inputs per weight (default 4, at most 64)\n"
     "  --threads N           worker threads (default: all cores); output is identical\n"
+    CLI_PROGRESS_HELP
     "  -h, --help            show this help\n";
 
 int cmd_compress(int argc, char **argv)
@@ -34,9 +36,11 @@ int cmd_compress(int argc, char **argv)
         {"prune", required_argument, NULL, 'p'},   {"recipe", required_argument, NULL, 'r'},
         {"report", required_argument, NULL, 'R'},  {"probes", required_argument, NULL, 'P'},
         {"probe-rows", required_argument, NULL, 'k'}, {"threads", required_argument, NULL, 't'},
+        {"progress", required_argument, NULL, 'G'}, {"quiet", no_argument, NULL, 'Q'},
         {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
     };
     ms_compress_options o = {0};
+    cli_progress_mode progress = CLI_PROGRESS_AUTO;
     const char *out = NULL, *report_path = NULL, *probes_path = NULL;
     opterr = 0;
     int c;
@@ -61,6 +65,11 @@ int cmd_compress(int argc, char **argv)
             if (errno || *end || o.threads < 1 || o.threads > 256)
                 return cli_usage_error("compress", "--threads must be 1 to 256");
             break;
+        case 'G':
+            if (cli_progress_option("compress", optarg, &progress) != 0)
+                return EXIT_USAGE;
+            break;
+        case 'Q': progress = CLI_PROGRESS_NONE; break;
         case 'h': fputs(help, stdout); return 0;
         case ':': return cli_usage_error("compress", "option '%s' needs a value", argv[optind - 1]);
         default: return cli_usage_error("compress", "unknown option '%s'", argv[optind - 1]);
@@ -79,7 +88,9 @@ int cmd_compress(int argc, char **argv)
     o.probes = 1; /* the report carries each weight's probe output SQNR */
     ms_compress_report *rep = NULL;
     ms_error err;
+    cli_progress_start("compress", progress, &o.progress, &o.progress_user);
     ms_status st = ms_compress_file(argv[optind], out, probes_path, &o, &rep, &err);
+    cli_progress_end();
     if (st != MS_OK)
         return cli_fail("compress", &err);
     char *table = ms_compress_report_render(rep, 0);

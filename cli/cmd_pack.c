@@ -7,6 +7,7 @@
 
 #include "cli/cli.h"
 #include "cli/passphrase.h"
+#include "cli/progress.h"
 
 static const char help[] =
     "usage: modelseal pack MODEL -o BUNDLE --key NAME.key --name N --version V\n"
@@ -17,6 +18,7 @@ static const char help[] =
     "                      [--no-probes] [--probe-rows K] [--threads N] [--builder-id URI]\n"
     "                      [--passphrase-file F] [--supersedes DIGEST]\n"
     "                      [--follow-links-under DIR]\n"
+    "                      [--progress MODE | --quiet]\n"
     "\n"
     "Pack a model into a signed bundle.  MODEL is a .safetensors file or a directory\n"
     "of *.safetensors shards with their companion files (config.json, tokenizer\n"
@@ -48,6 +50,7 @@ static const char help[] =
     "                        directory that holds MODEL (such as a Hugging Face cache,\n"
     "                        whose snapshots link to ../../blobs); without it links\n"
     "                        must stay inside MODEL\n"
+    CLI_PROGRESS_HELP
     "  -h, --help            show this help\n"
     "\n"
     "SOURCE_DATE_EPOCH, when set, gives every recorded time; without it no build\n"
@@ -82,11 +85,14 @@ int cmd_pack(int argc, char **argv)
         {"supersedes", required_argument, NULL, 'U'},
         {"spec", required_argument, NULL, 'S'},
         {"follow-links-under", required_argument, NULL, 'L'},
+        {"progress", required_argument, NULL, 'G'},
+        {"quiet", no_argument, NULL, 'Q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     ms_pack_options o = {.source_date_epoch = -1};
     const char *key_path = NULL, *passphrase_file = NULL;
+    cli_progress_mode progress = CLI_PROGRESS_AUTO;
     opterr = 0;
     int c;
     while ((c = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
@@ -106,6 +112,11 @@ int cmd_pack(int argc, char **argv)
         case 'U': o.supersedes = optarg; break;
         case 'S': o.spec_path = optarg; break;
         case 'L': o.follow_links_under = optarg; break;
+        case 'G':
+            if (cli_progress_option("pack", optarg, &progress) != 0)
+                return EXIT_USAGE;
+            break;
+        case 'Q': progress = CLI_PROGRESS_NONE; break;
         case 'K': {
             char *end;
             errno = 0;
@@ -168,7 +179,9 @@ int cmd_pack(int argc, char **argv)
         return key_rc;
     o.key = sk;
     ms_pack_result res = {0};
+    cli_progress_start("pack", progress, &o.progress, &o.progress_user);
     ms_status st = ms_pack(&o, &res, &err);
+    cli_progress_end();
     ms_secret_key_free(sk);
     if (st != MS_OK)
         return cli_fail("pack", &err);

@@ -6,9 +6,11 @@
 
 #include "cli/cli.h"
 #include "cli/passphrase.h"
+#include "cli/progress.h"
 
 static const char help[] =
     "usage: modelseal sign BUNDLE --key NAME.key --role ROLE [-o OUT] [--passphrase-file F]\n"
+    "                      [--progress MODE | --quiet]\n"
     "\n"
     "Co-sign a bundle: add a signature, in ROLE, over an approval of the bundle's\n"
     "model manifest and provenance.  The model's digest does not change.  The\n"
@@ -20,6 +22,7 @@ static const char help[] =
     "  -o, --output FILE     write the co-signed bundle there (default: replace BUNDLE)\n"
     "  --passphrase-file F   passphrase of an encrypted key (else MODELSEAL_PASSPHRASE,\n"
     "                        else a prompt on the terminal)\n"
+    CLI_PROGRESS_HELP
     "  -h, --help            show this help\n"
     "\n"
     "SOURCE_DATE_EPOCH, when set, is recorded as the signing time.\n";
@@ -31,11 +34,14 @@ int cmd_sign(int argc, char **argv)
         {"role", required_argument, NULL, 'r'},
         {"output", required_argument, NULL, 'o'},
         {"passphrase-file", required_argument, NULL, 'P'},
+        {"progress", required_argument, NULL, 'G'},
+        {"quiet", no_argument, NULL, 'Q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     ms_sign_options o = {.source_date_epoch = -1};
     const char *key_path = NULL, *passphrase_file = NULL;
+    cli_progress_mode progress = CLI_PROGRESS_AUTO;
     opterr = 0;
     int c;
     while ((c = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
@@ -44,6 +50,11 @@ int cmd_sign(int argc, char **argv)
         case 'r': o.role = optarg; break;
         case 'o': o.output_path = optarg; break;
         case 'P': passphrase_file = optarg; break;
+        case 'G':
+            if (cli_progress_option("sign", optarg, &progress) != 0)
+                return EXIT_USAGE;
+            break;
+        case 'Q': progress = CLI_PROGRESS_NONE; break;
         case 'h': fputs(help, stdout); return 0;
         case ':': return cli_usage_error("sign", "option '%s' needs a value", argv[optind - 1]);
         default: return cli_usage_error("sign", "unknown option '%s'", argv[optind - 1]);
@@ -70,7 +81,9 @@ int cmd_sign(int argc, char **argv)
     if (rc != 0)
         return rc;
     o.key = sk;
+    cli_progress_start("sign", progress, &o.progress, &o.progress_user);
     ms_status st = ms_sign(&o, &err);
+    cli_progress_end();
     const char *kid = ms_secret_key_id(sk);
     char keyid[80];
     snprintf(keyid, sizeof keyid, "%s", kid);

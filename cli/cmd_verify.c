@@ -4,10 +4,12 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/progress.h"
 
 static const char verify_help[] =
     "usage: modelseal verify BUNDLE --trust FILE [--trust FILE ...] [--at TIME]\n"
     "                        [--state DIR] [--verify-parents PATH ...] [--json]\n"
+    "                        [--progress MODE | --quiet]\n"
     "\n"
     "Verify a bundle: re-hash every blob, check the manifest graph and the format\n"
     "version, require a valid signature by a trusted key, and check the signed\n"
@@ -24,6 +26,7 @@ static const char verify_help[] =
     "                        a bundle or a directory of *.mseal files; repeatable.\n"
     "                        Every base model with a digest must be found and verify\n"
     "  --json                print the JSON report (docs/cli.md) instead of text\n"
+    CLI_PROGRESS_HELP
     "  -h, --help            show this help\n"
     "\n"
     "exit status: 0 verified, 1 rejected, 2 usage error, 3 could not check,\n"
@@ -41,7 +44,7 @@ static const char inspect_help[] =
 
 static const char unpack_help[] =
     "usage: modelseal unpack BUNDLE -o DIR --trust FILE [--trust ...] [--at TIME] [--force]\n"
-    "                        [--json]\n"
+    "                        [--json] [--progress MODE | --quiet]\n"
     "\n"
     "Verify a bundle, then write each model file at its recorded path under DIR.\n"
     "Paths that would leave DIR (absolute, '..', through a symbolic link) are\n"
@@ -53,6 +56,7 @@ static const char unpack_help[] =
     "  --at TIME             judge key validity at this RFC 3339 time, not now\n"
     "  --force               replace existing files\n"
     "  --json                print the verification report as JSON\n"
+    CLI_PROGRESS_HELP
     "  -h, --help            show this help\n";
 
 typedef struct args {
@@ -66,6 +70,7 @@ typedef struct args {
     const char *state;
     const char *parents[CLI_MAX_TRUST];
     size_t nparents;
+    cli_progress_mode progress;
 } args;
 
 /* Shared option parsing; `allowed` lists the long options the command takes. */
@@ -78,6 +83,7 @@ static int parse(const char *cmd, const char *help, int argc, char **argv, args 
         {"help", no_argument, NULL, 'h'},        {"at", required_argument, NULL, 'A'},
         {"state", required_argument, NULL, 'S'},
         {"verify-parents", required_argument, NULL, 'P'},
+        {"progress", required_argument, NULL, 'G'}, {"quiet", no_argument, NULL, 'Q'},
         {NULL, 0, NULL, 0},
     };
     memset(a, 0, sizeof *a);
@@ -123,6 +129,17 @@ static int parse(const char *cmd, const char *help, int argc, char **argv, args 
                 return cli_usage_error(cmd, "unknown option '--force'");
             a->force = 1;
             break;
+        case 'G':
+        case 'Q':
+            /* inspect reads no more than the documents: nothing to show progress of */
+            if (!want_trust)
+                return cli_usage_error(cmd, "unknown option '%s'",
+                                       c == 'Q' ? "--quiet" : "--progress");
+            if (c == 'Q')
+                a->progress = CLI_PROGRESS_NONE;
+            else if (cli_progress_option(cmd, optarg, &a->progress) != 0)
+                return EXIT_USAGE;
+            break;
         case 'h': fputs(help, stdout); return -1;
         case ':': return cli_usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
         default: return cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
@@ -163,7 +180,9 @@ int cmd_verify(int argc, char **argv)
                            .parent_path_count = a.nparents};
     ms_report *r = NULL;
     ms_error err;
+    cli_progress_start("verify", a.progress, &o.progress, &o.progress_user);
     ms_status st = ms_verify(&o, &r, &err);
+    cli_progress_end();
     if (r != NULL)
         print_report(r, a.json);
     if (st != MS_OK && st != MS_E_REJECTED)
@@ -204,7 +223,9 @@ int cmd_unpack(int argc, char **argv)
                            .force = a.force};
     ms_report *r = NULL;
     ms_error err;
+    cli_progress_start("unpack", a.progress, &o.progress, &o.progress_user);
     ms_status st = ms_unpack(&o, &r, &err);
+    cli_progress_end();
     if (r != NULL && (a.json || ms_report_failures(r) > 0))
         print_report(r, a.json);
     if (st != MS_OK) {

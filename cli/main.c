@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/progress.h"
 #include "modelseal/compress.h"
 
 static const char usage_text[] =
@@ -28,6 +29,7 @@ static const char usage_text[] =
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 {
     va_list ap;
+    cli_progress_end();
     fprintf(stderr, "modelseal %s: ", cmd);
     va_start(ap, fmt);
     vfprintf(stderr, fmt, ap);
@@ -38,6 +40,7 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 
 int cli_fail(const char *cmd, const ms_error *err)
 {
+    cli_progress_end();
     fprintf(stderr, "modelseal %s: %s\n", cmd,
             err->message[0] ? err->message : ms_strerror(err->status));
     return ms_exit_status(err->status);
@@ -49,6 +52,23 @@ int cli_load_trust(const char *cmd, char **paths, size_t n, ms_trust **trust)
     if (ms_trust_load((const char *const *)paths, n, trust, &err) != MS_OK)
         return cli_fail(cmd, &err);
     return 0;
+}
+
+int cli_progress_option(const char *cmd, const char *value, cli_progress_mode *mode)
+{
+    static const struct {
+        const char *name;
+        cli_progress_mode mode;
+    } modes[] = {{"auto", CLI_PROGRESS_AUTO},
+                 {"live", CLI_PROGRESS_LIVE},
+                 {"plain", CLI_PROGRESS_PLAIN},
+                 {"none", CLI_PROGRESS_NONE}};
+    for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++)
+        if (strcmp(value, modes[i].name) == 0) {
+            *mode = modes[i].mode;
+            return 0;
+        }
+    return cli_usage_error(cmd, "unknown --progress '%s' (auto, live, plain or none)", value);
 }
 
 int cli_source_date_epoch(const char *cmd, int64_t *out)

@@ -9,12 +9,14 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/progress.h"
 
 static const int handled[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE};
 
 void cli_on_fatal_signal(int sig)
 {
     ms_temporaries_remove(); /* async-signal-safe */
+    cli_progress_erase_on_signal();
     signal(sig, SIG_DFL);
     raise(sig);
 }

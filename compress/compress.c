@@ -33,6 +33,7 @@
 #include "core/fsutil.h"
 #include "core/safeopen.h"
 #include "core/json.h"
+#include "core/progress.h"
 #include "core/text.h"
 
 typedef struct tensor_record {
@@ -946,6 +947,9 @@ ms_status ms_compress_tensors(ms_compress_report *r, const ms_safetensors *in, c
     for (size_t i = first; i < last && st == MS_OK; i++) {
         pl.ahead = i + 2 < last ? ms_safetensors_find(in, r->t[i + 2].name) : NULL;
         st = process(r, &r->t[i], in, &pl, err);
+        const ms_tensor_info *ti = ms_safetensors_find(in, r->t[i].name);
+        if (st == MS_OK && ti != NULL)
+            ms_prog_add(ti->end - ti->begin, 1);
     }
     if (st == MS_OK)
         st = out_wait(&pl.out, err);
@@ -1276,11 +1280,10 @@ static ms_status header_seed(const char *path, const ms_safetensors *in, uint8_t
     return MS_OK;
 }
 
-ms_status ms_compress_file(const char *input, const char *output, const char *probes_path,
-                           const ms_compress_options *opt, ms_compress_report **report,
-                           ms_error *err)
+static ms_status compress_file(const char *input, const char *output, const char *probes_path,
+                               const ms_compress_options *opt, ms_compress_report **report,
+                               ms_error *err)
 {
-    *report = NULL;
     ms_recipe *recipe = NULL;
     ms_status st = ms_compress_recipe_from(opt, &recipe, err);
     if (st != MS_OK)
@@ -1318,11 +1321,20 @@ ms_status ms_compress_file(const char *input, const char *output, const char *pr
     }
     st = ms_recipe_check_unused(recipe, err);
     const char *base = strrchr(input, '/');
-    if (st == MS_OK)
+    uint64_t bytes = 0;
+    for (size_t i = 0; i < ms_safetensors_count(in); i++) {
+        const ms_tensor_info *ti = ms_safetensors_tensor(in, i);
+        bytes += ti->end - ti->begin;
+    }
+    if (st == MS_OK) {
+        ms_prog_begin(MS_PROGRESS_COMPRESS, bytes, ms_safetensors_count(in));
         st = ms_compress_tensors(r, in, base != NULL ? base + 1 : input, output,
                                  MS_COMPRESS_OUT_DIRECT, NULL, NULL, NULL, err);
+    }
     if (st == MS_OK)
         st = ms_compress_report_finish(r, err);
+    if (st == MS_OK)
+        ms_prog_finish();
     if (st == MS_OK && probes_path != NULL && opt->probes)
         st = ms_compress_write_probes(r, probes_path, err);
     ms_safetensors_close(in);
@@ -1332,6 +1344,20 @@ ms_status ms_compress_file(const char *input, const char *output, const char *pr
     }
     *report = r;
     return MS_OK;
+}
+
+ms_status ms_compress_file(const char *input, const char *output, const char *probes_path,
+                           const ms_compress_options *opt, ms_compress_report **report,
+                           ms_error *err)
+{
+    *report = NULL;
+    if (opt == NULL)
+        return ms_fail(err, MS_E_USAGE, "compress needs options");
+    ms_prog pg;
+    ms_prog_enter(&pg, opt->progress, opt->progress_user);
+    ms_status st = compress_file(input, output, probes_path, opt, report, err);
+    ms_prog_leave(&pg);
+    return st;
 }
 
 ms_status ms_tensor_to_f32(const ms_safetensors *st, const char *name, float **out, size_t *ndim,

@@ -8,6 +8,7 @@
 #include <openssl/evp.h>
 
 #include "core/digest.h"
+#include "core/progress.h"
 #include "core/error_internal.h"
 #include "core/safeopen.h"
 
@@ -56,8 +57,9 @@ void ms_sha256_buf(const void *data, size_t len, uint8_t out[MS_SHA256_LEN])
     EVP_Digest(data, len, out, &n, EVP_sha256(), NULL);
 }
 
+/* id: {dev, ino} the file must still be, or NULL; counted: report bytes as progress. */
 static ms_status sha256_file(const char *path, const uint64_t *id, uint8_t out[MS_SHA256_LEN],
-                             uint64_t *size, ms_error *err)
+                             uint64_t *size, int counted, ms_error *err)
 {
     int fd;
     struct stat sb;
@@ -92,6 +94,8 @@ static ms_status sha256_file(const char *path, const uint64_t *id, uint8_t out[M
             break;
         ms_sha256_update(h, buf, (size_t)r);
         total += (uint64_t)r;
+        if (counted)
+            ms_prog_add((uint64_t)r, 0);
     }
     /* A file that reports one size and reads another (/proc, /sys, or one being
      * written) cannot be sealed as what it claims to be. */
@@ -114,14 +118,14 @@ static ms_status sha256_file(const char *path, const uint64_t *id, uint8_t out[M
 ms_status ms_sha256_file(const char *path, uint8_t out[MS_SHA256_LEN], uint64_t *size,
                          ms_error *err)
 {
-    return sha256_file(path, NULL, out, size, err);
+    return sha256_file(path, NULL, out, size, 0, err);
 }
 
 ms_status ms_sha256_file_same(const char *path, uint64_t dev, uint64_t ino,
                               uint8_t out[MS_SHA256_LEN], uint64_t *size, ms_error *err)
 {
     const uint64_t id[2] = {dev, ino};
-    return sha256_file(path, id, out, size, err);
+    return sha256_file(path, id, out, size, 1, err);
 }
 
 void ms_hex_encode(const uint8_t *in, size_t n, char *out)

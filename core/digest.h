@@ -27,10 +27,13 @@ void ms_sha256_buf(const void *data, size_t len, uint8_t out[MS_SHA256_LEN]);
 /* Digest of a whole file, read in chunks; returns MS_E_IO naming path on failure. */
 ms_status ms_sha256_file(const char *path, uint8_t out[MS_SHA256_LEN], uint64_t *size,
                          ms_error *err);
-/* The same, checking first that path is still the file (st_dev, st_ino) = (dev, ino). */
+/*
+ * The same, checking first that path is still the file (st_dev, st_ino) =
+ * (dev, ino), and reporting each chunk's bytes to the current progress
+ * phase (core/progress.h): pack's hashing of the model it walked.
+ */
 ms_status ms_sha256_file_same(const char *path, uint64_t dev, uint64_t ino,
                               uint8_t out[MS_SHA256_LEN], uint64_t *size, ms_error *err);
-
 /* Lower-case hex of n bytes into out (2n+1 bytes, NUL-terminated). */
 void ms_hex_encode(const uint8_t *in, size_t n, char *out);
 /* Parse exactly 2n lower- or upper-case hex digits; returns 0 on success, -1 otherwise. */

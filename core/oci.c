@@ -5,6 +5,7 @@
 #include "core/error_internal.h"
 #include "core/json.h"
 #include "core/oci.h"
+#include "core/progress.h"
 #include "core/tar.h"
 
 #define BLOB_PREFIX "blobs/sha256/"
@@ -98,6 +99,7 @@ static ms_status read_entry(ms_tar_reader *r, uint64_t size, int keep, int hash,
         if (state != NULL)
             sink->data(state, block, got);
         done += got;
+        ms_prog_add(got, 0);
     }
     if (done != size) {
         free(kept);
@@ -309,6 +311,7 @@ ms_status ms_layout_read_with(const char *path, int hash_all, const ms_blob_sink
         if (keep && is_wanted == 1)
             wanted_learn(&wanted, b->data, e.size, 0);
         l->blob_count++;
+        ms_prog_add(0, 1);
         if (hash) {
             b->hashed = 1;
             ms_hex_encode(dg, MS_SHA256_LEN, b->actual_hex);

@@ -14,6 +14,7 @@
 #include "core/safeopen.h"
 #include "core/fsutil.h"
 #include "core/outfile.h"
+#include "core/progress.h"
 #include "core/tar.h"
 
 #define MS_TAR_CHUNK (1u << 20)
@@ -173,6 +174,7 @@ static ms_status add_fd(ms_tar_writer *w, const char *name, int fd, int direct, 
             goto out;
         }
         done += (uint64_t)r;
+        ms_prog_add((uint64_t)r, 0);
     }
     if (!longer && done < size) {
         st = ms_fail(err, MS_E_IO, "%s: file shrank while packing (%llu of %llu bytes)", src,
@@ -259,6 +261,7 @@ ms_status ms_tar_writer_add_from(ms_tar_writer *w, const char *name, ms_tar_read
             goto out;
         }
         done += len;
+        ms_prog_add(len, 0);
     }
     uint8_t got[MS_SHA256_LEN];
     ms_sha256_final(h, got);

@@ -24,6 +24,7 @@
 #include "core/text.h"
 #include "core/json.h"
 #include "core/oci.h"
+#include "core/progress.h"
 #include "core/tar.h"
 #include "modelseal/bundle.h"
 #include "modelseal/dsse.h"
@@ -111,6 +112,13 @@ static ms_status compress_files(const ms_pack_options *o, const char *spec_recip
         ms_recipe_free(recipe);
         return st;
     }
+    uint64_t tensor_bytes = 0, tensors = 0;
+    for (size_t i = 0; i < n; i++) {
+        const ms_safetensors *sf = files[i].f->kind == MS_FILE_WEIGHTS ? files[i].f->st : NULL;
+        for (size_t t = 0; sf != NULL && t < ms_safetensors_count(sf); t++, tensors++)
+            tensor_bytes += ms_safetensors_tensor(sf, t)->end - ms_safetensors_tensor(sf, t)->begin;
+    }
+    ms_prog_begin(MS_PROGRESS_COMPRESS, tensor_bytes, tensors);
     for (size_t i = 0; i < n; i++) {
         if (files[i].f->kind != MS_FILE_WEIGHTS)
             continue;
@@ -128,6 +136,7 @@ static ms_status compress_files(const ms_pack_options *o, const char *spec_recip
     }
     if ((st = ms_compress_report_finish(c->report, err)) != MS_OK)
         return st;
+    ms_prog_finish();
     if ((c->recipe_json = ms_compress_recipe_json(c->report)) == NULL)
         return ms_fail(err, MS_E_NOMEM, "out of memory");
     if (!o->no_probes && ms_compress_has_probes(c->report)) {
@@ -297,7 +306,7 @@ static ms_status load_lineage(const ms_pack_options *o, ms_pack_options *eff, ms
     return MS_OK;
 }
 
-ms_status ms_pack(const ms_pack_options *opt_in, ms_pack_result *res, ms_error *err)
+static ms_status pack(const ms_pack_options *opt_in, ms_pack_result *res, ms_error *err)
 {
     ms_pack_options eff;
     const ms_pack_options *opt = &eff;
@@ -343,6 +352,10 @@ ms_status ms_pack(const ms_pack_options *opt_in, ms_pack_result *res, ms_error *
         goto out;
     }
     uint64_t total = 0;
+    for (size_t i = 0; i < n; i++)
+        total += ms_model_file_at(model, i)->size;
+    ms_prog_begin(MS_PROGRESS_HASH_MODEL, total, n);
+    total = 0;
     for (size_t i = 0; i < n; i++) {
         files[i].f = ms_model_file_at(model, i);
         /* The path rules verify and unpack apply, checked before anything is written. */
@@ -360,9 +373,11 @@ ms_status ms_pack(const ms_pack_options *opt_in, ms_pack_result *res, ms_error *
         if ((st = ms_sha256_file_same(files[i].f->path, files[i].f->dev, files[i].f->ino, dg,
                                       &files[i].size, err)) != MS_OK)
             goto out;
+        ms_prog_add(0, 1);
         ms_hex_encode(dg, MS_SHA256_LEN, files[i].src_hex);
         memcpy(files[i].hex, files[i].src_hex, sizeof files[i].hex);
     }
+    ms_prog_finish();
     if (wants_compression(opt, spec_recipe) &&
         (st = compress_files(opt, spec_recipe, files, n, &comp, err)) != MS_OK)
         goto out;
@@ -499,6 +514,7 @@ ms_status ms_pack(const ms_pack_options *opt_in, ms_pack_result *res, ms_error *
                             "index", err)) != MS_OK)
         goto out;
 
+    ms_prog_begin(MS_PROGRESS_WRITE_BUNDLE, total + comp.probes_size, n);
     const char layout[] = MS_OCI_LAYOUT_CONTENT;
     if ((st = ms_tar_writer_add_bytes(w, "oci-layout", layout, strlen(layout), err)) != MS_OK ||
         (st = ms_tar_writer_add_bytes(w, "index.json", index.bytes, index.len, err)) != MS_OK)
@@ -532,8 +548,10 @@ ms_status ms_pack(const ms_pack_options *opt_in, ms_pack_result *res, ms_error *
             seen = strcmp(docs[j]->hex, files[i].hex) == 0;
         seen = seen || strcmp(comp.probes_hex, files[i].hex) == 0;
         seen = seen || strcmp(files[i].hex, MS_EMPTY_DIGEST_HEX) == 0;
-        if (seen)
+        if (seen) {
+            ms_prog_add(files[i].size, 1);
             continue; /* identical content is one blob */
+        }
         snprintf(name, sizeof name, "blobs/sha256/%s", files[i].hex);
         uint8_t want[MS_SHA256_LEN];
         ms_hex_decode(files[i].hex, MS_SHA256_LEN, want);
@@ -545,9 +563,11 @@ ms_status ms_pack(const ms_pack_options *opt_in, ms_pack_result *res, ms_error *
             st = ms_tar_writer_add_file(w, name, files[i].f->path, files[i].size, want, 0, err);
         if (st != MS_OK)
             goto out;
+        ms_prog_add(0, 1);
     }
     if ((st = ms_tar_writer_commit(w, err)) != MS_OK)
         goto out;
+    ms_prog_finish();
     if (res != NULL) {
         snprintf(res->manifest_digest, sizeof res->manifest_digest, "sha256:%s", manifest.hex);
         res->file_count = n;
@@ -575,5 +595,16 @@ out:
     free(files);
     ms_model_close(model);
     ms_spec_free(spec);
+    return st;
+}
+
+ms_status ms_pack(const ms_pack_options *opt, ms_pack_result *res, ms_error *err)
+{
+    if (opt == NULL)
+        return ms_fail(err, MS_E_USAGE, "pack needs options");
+    ms_prog pg;
+    ms_prog_enter(&pg, opt->progress, opt->progress_user);
+    ms_status st = pack(opt, res, err);
+    ms_prog_leave(&pg);
     return st;
 }

@@ -11,11 +11,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "core/digest.h"
 #include "core/error_internal.h"
 #include "core/json.h"
 #include "core/oci.h"
+#include "core/progress.h"
 #include "core/tar.h"
 #include "core/timefmt.h"
 #include "modelseal/bundle.h"
@@ -58,7 +60,7 @@ static void first_failure(ms_report *r, char *buf, size_t len)
     free(d);
 }
 
-ms_status ms_sign(const ms_sign_options *o, ms_error *err)
+static ms_status sign_bundle(const ms_sign_options *o, ms_error *err)
 {
     const char *p;
     if (o == NULL || o->bundle_path == NULL || o->key == NULL || o->role == NULL)
@@ -168,6 +170,9 @@ ms_status ms_sign(const ms_sign_options *o, ms_error *err)
     /* Rewrite: same entries in the same order, the new signature manifest and envelope
      * where the old signature manifest was; every copied blob is re-hashed. */
     int64_t mtime = o->source_date_epoch >= 0 ? o->source_date_epoch : 0;
+    struct stat sb;
+    uint64_t size = stat(o->bundle_path, &sb) == 0 ? (uint64_t)sb.st_size : 0;
+    ms_prog_begin(MS_PROGRESS_WRITE_BUNDLE, size, v->file_count);
     if ((st = ms_tar_reader_open(o->bundle_path, &rd, err)) != MS_OK ||
         (st = ms_tar_writer_open(out, mtime, &w, err)) != MS_OK)
         goto out;
@@ -202,12 +207,19 @@ ms_status ms_sign(const ms_sign_options *o, ms_error *err)
             int is_blob = strncmp(name, "blobs/sha256/", 13) == 0 &&
                           ms_hex_decode(name + 13, MS_SHA256_LEN, want) == 0;
             st = ms_tar_writer_add_from(w, name, rd, e.size, is_blob ? want : NULL, err);
+            for (size_t i = 0; st == MS_OK && is_blob && i < v->file_count; i++)
+                if (strcmp(v->files[i].hex, name + 13) == 0)
+                    ms_prog_add(0, 1);
         }
         if (st != MS_OK)
             break;
     }
     if (st == MS_OK)
         st = ms_tar_writer_commit(w, err);
+    if (st == MS_OK) {
+        ms_prog_set_bytes(size);
+        ms_prog_finish();
+    }
 out:
     ms_tar_writer_free(w);
     ms_tar_reader_free(rd);
@@ -220,5 +232,16 @@ out:
     free(idx);
     ms_view_free(v);
     ms_report_free(r);
+    return st;
+}
+
+ms_status ms_sign(const ms_sign_options *o, ms_error *err)
+{
+    if (o == NULL)
+        return ms_fail(err, MS_E_USAGE, "sign needs a bundle, a key and a role");
+    ms_prog pg;
+    ms_prog_enter(&pg, o->progress, o->progress_user);
+    ms_status st = sign_bundle(o, err);
+    ms_prog_leave(&pg);
     return st;
 }

@@ -10,6 +10,7 @@
 #include "core/error_internal.h"
 #include "core/json.h"
 #include "core/oci.h"
+#include "core/progress.h"
 #include "core/text.h"
 #include "core/timefmt.h"
 #include "policy/spdx.h"
@@ -743,8 +744,11 @@ ms_status ms_audit_bundle(const ms_audit_options *opt, char **out, ms_report **r
     const char *path = opt->bundle_path;
     ms_view *v = NULL;
     int64_t at = opt->at != 0 ? opt->at : (int64_t)time(NULL);
+    ms_prog pg;
+    ms_prog_enter(&pg, opt->progress, opt->progress_user);
     ms_status st = ms_verify_view_read(path, MS_LAYOUT_HASH_BLOBS | MS_LAYOUT_HASH_FILE,
                                        opt->trust, at, NULL, report, &v, err);
+    ms_prog_leave(&pg);
     if (st != MS_OK)
         return st;
     int64_t t = opt->doc_time >= 0 ? opt->doc_time : (int64_t)time(NULL);

@@ -22,6 +22,7 @@
 #include "core/error_internal.h"
 #include "core/fsutil.h"
 #include "core/outfile.h"
+#include "core/progress.h"
 #include "core/tar.h"
 #include "verify/view.h"
 
@@ -206,6 +207,7 @@ static ms_status extract_blob(ms_tar_reader *r, const char *hex, target *ts, siz
         for (size_t i = 0; i < nt && st == MS_OK; i++)
             if (ts[i].fd >= 0)
                 st = write_all(ts[i].fd, buf, got, ts[i].f->filepath, err);
+        ms_prog_add((uint64_t)got * opened, 0);
     }
     uint8_t dg[MS_SHA256_LEN];
     char got_hex[MS_SHA256_HEX_LEN + 1];
@@ -218,14 +220,16 @@ static ms_status extract_blob(ms_tar_reader *r, const char *hex, target *ts, siz
         target *t = &ts[i];
         if (t->fd < 0)
             continue;
-        if (st == MS_OK && (st = ms_outfile_commit(t->out, force, err)) == MS_OK)
+        if (st == MS_OK && (st = ms_outfile_commit(t->out, force, err)) == MS_OK) {
             t->done = 1;
+            ms_prog_add(0, 1);
+        }
         target_abort(t);
     }
     return st;
 }
 
-ms_status ms_unpack(const ms_unpack_options *opt, ms_report **report, ms_error *err)
+static ms_status unpack(const ms_unpack_options *opt, ms_report **report, ms_error *err)
 {
     if (opt == NULL || opt->bundle_path == NULL || opt->output_dir == NULL || report == NULL)
         return ms_fail(err, MS_E_USAGE, "unpack needs a bundle and an output directory");
@@ -283,6 +287,10 @@ ms_status ms_unpack(const ms_unpack_options *opt, ms_report **report, ms_error *
             goto out;
         }
     }
+    uint64_t bytes = 0;
+    for (size_t i = 0; i < v->file_count; i++)
+        bytes += v->files[i].size;
+    ms_prog_begin(MS_PROGRESS_WRITE_FILES, bytes, v->file_count);
     if ((st = ms_tar_reader_open(opt->bundle_path, &r, err)) != MS_OK)
         goto out;
     swept sw = {0};
@@ -309,6 +317,8 @@ ms_status ms_unpack(const ms_unpack_options *opt, ms_report **report, ms_error *
         if (!ts[i].done)
             st = ms_fail(err, MS_E_REJECTED, "'%s': its blob vanished after verification",
                          ts[i].f->filepath);
+    if (st == MS_OK)
+        ms_prog_finish();
 out:
     /* The report said "verified"; say that writing the files did not succeed. */
     if (st != MS_OK && *report != NULL)
@@ -322,5 +332,16 @@ out:
     ms_tar_reader_free(r);
     close(dirfd);
     ms_view_free(v);
+    return st;
+}
+
+ms_status ms_unpack(const ms_unpack_options *opt, ms_report **report, ms_error *err)
+{
+    if (opt == NULL)
+        return ms_fail(err, MS_E_USAGE, "unpack needs a bundle and an output directory");
+    ms_prog pg;
+    ms_prog_enter(&pg, opt->progress, opt->progress_user);
+    ms_status st = unpack(opt, report, err);
+    ms_prog_leave(&pg);
     return st;
 }

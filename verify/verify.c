@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "core/error_internal.h"
+#include "core/progress.h"
 #include "verify/parents.h"
 #include "verify/rollback.h"
 #include "verify/view.h"
@@ -86,7 +87,7 @@ ms_status ms_verify_view_read(const char *path, int read_flags, const ms_trust *
     return st;
 }
 
-ms_status ms_verify(const ms_verify_options *opt, ms_report **report, ms_error *err)
+static ms_status verify(const ms_verify_options *opt, ms_report **report, ms_error *err)
 {
     if (opt == NULL || opt->bundle_path == NULL || report == NULL || opt->trust == NULL)
         return ms_fail(err, MS_E_USAGE, "verify needs a bundle path and a trust set");
@@ -107,5 +108,16 @@ ms_status ms_verify(const ms_verify_options *opt, ms_report **report, ms_error *
     if (st == MS_OK)
         st = finish(opt->bundle_path, v, opt->state_dir, at, r, err);
     ms_view_free(v);
+    return st;
+}
+
+ms_status ms_verify(const ms_verify_options *opt, ms_report **report, ms_error *err)
+{
+    if (opt == NULL)
+        return ms_fail(err, MS_E_USAGE, "verify needs a bundle path and a trust set");
+    ms_prog pg;
+    ms_prog_enter(&pg, opt->progress, opt->progress_user);
+    ms_status st = verify(opt, report, err);
+    ms_prog_leave(&pg);
     return st;
 }

@@ -7,10 +7,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "core/error_internal.h"
 #include "core/fsutil.h"
 #include "core/json.h"
+#include "core/progress.h"
 #include "modelseal/bundle.h"
 #include "verify/probecheck.h"
 #include "verify/view.h"
@@ -706,7 +708,16 @@ ms_status ms_view_load(const char *path, int hash_all, ms_report *r, ms_view **o
     ms_blob_sink sink;
     if (pc != NULL)
         ms_probe_checker_sink(pc, &sink);
+    struct stat sb;
+    uint64_t size = hash_all && stat(path, &sb) == 0 ? (uint64_t)sb.st_size : 0;
+    if (hash_all)
+        ms_prog_begin(MS_PROGRESS_READ_BUNDLE, size, 0);
     ms_status st = ms_layout_read_with(path, hash_all, pc != NULL ? &sink : NULL, &v->layout, err);
+    if (st == MS_OK && hash_all) {
+        /* Every byte up to the end of the archive was read, headers included. */
+        ms_prog_set_bytes(size);
+        ms_prog_finish();
+    }
     if (st != MS_OK) {
         ms_probe_checker_free(pc);
         free(v);

@@ -13,6 +13,7 @@
 
 #include "modelseal/error.h"
 #include "modelseal/keys.h"
+#include "modelseal/progress.h"
 #include "modelseal/trust.h"
 
 #ifdef __cplusplus
@@ -72,6 +73,8 @@ typedef struct ms_pack_options {
      * or NULL: links must stay inside the model directory.
      */
     const char *follow_links_under;
+    ms_progress_fn progress;       /* NULL: no progress calls (modelseal/progress.h) */
+    void *progress_user;           /* handed to progress */
 } ms_pack_options;
 
 #define MS_DEFAULT_BUILDER_ID "urn:modelseal:builder:modelseal-cli"
@@ -100,6 +103,8 @@ typedef struct ms_sign_options {
     const ms_secret_key *key;
     const char *role;          /* e.g. "approver" (see ms_role_problem) */
     int64_t source_date_epoch; /* < 0: no time recorded */
+    ms_progress_fn progress;   /* NULL: no progress calls (modelseal/progress.h) */
+    void *progress_user;       /* handed to progress */
 } ms_sign_options;
 
 /*
@@ -134,6 +139,8 @@ typedef struct ms_verify_options {
      * the parents named by the lineage (NULL/0: parents are not checked) */
     const char *const *parent_paths;
     size_t parent_path_count;
+    ms_progress_fn progress;       /* NULL: no progress calls (modelseal/progress.h) */
+    void *progress_user;           /* handed to progress */
 } ms_verify_options;
 
 /*
@@ -157,6 +164,8 @@ typedef struct ms_unpack_options {
     const ms_trust *trust;
     int64_t at;                    /* verification time; 0: now */
     int force;                     /* replace existing files */
+    ms_progress_fn progress;       /* NULL: no progress calls (modelseal/progress.h) */
+    void *progress_user;           /* handed to progress */
 } ms_unpack_options;
 
 /*
@@ -183,6 +192,8 @@ typedef struct ms_audit_options {
     const ms_trust *trust;   /* NULL: signatures are listed, not verified */
     int64_t at;              /* verification time, Unix seconds; 0: now */
     int64_t doc_time;        /* creation time written into the output; < 0: now */
+    ms_progress_fn progress;       /* NULL: no progress calls (modelseal/progress.h) */
+    void *progress_user;           /* handed to progress */
 } ms_audit_options;
 
 /*

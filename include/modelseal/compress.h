@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "modelseal/error.h"
+#include "modelseal/progress.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -24,6 +25,8 @@ typedef struct ms_compress_options {
     size_t probe_rows;         /* k; 0 means MS_PROBE_DEFAULT_ROWS (4) */
     const uint8_t *probe_seed; /* 32 bytes; NULL: from the input's safetensors header (docs/compression.md section 8) */
     int threads;               /* 0: all online CPUs */
+    ms_progress_fn progress;   /* NULL: no progress calls (modelseal/progress.h) */
+    void *progress_user;       /* handed to progress */
 } ms_compress_options;
 
 /* What a compression did: per tensor and in total.  Opaque. */
