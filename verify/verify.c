@@ -35,7 +35,8 @@ ms_status ms_verify_view_read(const char *path, int read_flags, const ms_trust *
     if (v->unsupported) {
         *report = r;
         ms_fail(err, MS_E_UNSUPPORTED,
-                "%s: unsupported bundle format version '%s' (this modelseal reads version %s)",
+                "%s: unsupported bundle format version '%s' (this modelseal reads major "
+                "version 1, up to %s)",
                 path, v->format_version, MS_BUNDLE_FORMAT_VERSION);
         ms_report_set_error(r, err != NULL ? err->message : "unsupported format version");
         ms_view_free(v);

@@ -1,0 +1,330 @@
+/*
+ * Binding the compression report, the probes layer and the weights files
+ * together after the archive was read (bundle-format.md 8.11): every file the
+ * report names is a weights layer whose compression record agrees with the
+ * report and with its own header, every weights layer is in the report, and
+ * every probe is bound to one file and tensor and was re-checked there.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "compress/compress.h"
+#include "compress/probes.h"
+#include "verify/probecheck_internal.h"
+
+static const ms_view_file *file_by_path(const ms_view *v, const char *path)
+{
+    for (size_t i = 0; i < v->file_count; i++)
+        if (strcmp(v->files[i].filepath, path) == 0)
+            return &v->files[i];
+    return NULL;
+}
+
+static const wfile *wfile_of(const ms_probe_checker *pc, const char *hex)
+{
+    for (size_t i = 0; i < pc->nfiles; i++)
+        if (strcmp(pc->files[i].hex, hex) == 0)
+            return &pc->files[i];
+    return NULL;
+}
+
+static int is_changed(const cJSON *e)
+{
+    const char *scheme = ms_probe_str(e, "scheme"), *prune = ms_probe_str(e, "prune");
+    return (scheme != NULL && strcmp(scheme, "none") != 0) ||
+           (prune != NULL && strcmp(prune, "none") != 0);
+}
+
+/* What the writer probes (compression.md section 8): a changed 2-D float tensor. */
+static int wants_probe(const cJSON *e)
+{
+    const char *d = ms_probe_str(e, "dtype");
+    return is_changed(e) && cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(e, "shape")) == 2 &&
+           d != NULL &&
+           (strcmp(d, "F32") == 0 || strcmp(d, "F16") == 0 || strcmp(d, "BF16") == 0 ||
+            strcmp(d, "F64") == 0);
+}
+
+/* The record's entry agrees with the report's on scheme, dtype, shape and pruning. */
+static int same_entry(const cJSON *rec, const cJSON *rep)
+{
+    static const char *const keys[] = {"scheme", "dtype", "prune"};
+    for (size_t i = 0; i < 3; i++) {
+        const char *a = ms_probe_str(rec, keys[i]), *b = ms_probe_str(rep, keys[i]);
+        if (a == NULL || b == NULL || strcmp(a, b) != 0)
+            return 0;
+    }
+    return cJSON_Compare(cJSON_GetObjectItemCaseSensitive(rec, "shape"),
+                         cJSON_GetObjectItemCaseSensitive(rep, "shape"), 1);
+}
+
+/*
+ * The compression report against the bundle: every file it names is a
+ * weights layer whose record lists exactly the tensors the report says were
+ * changed, as the report says, and stores each as its record implies; every
+ * weights layer is in the report.  Returns 1 when all of it holds.
+ */
+static int check_files(const ms_probe_checker *pc, const ms_view *v, ms_report *r)
+{
+    const cJSON *ts = cJSON_GetObjectItemCaseSensitive(v->compression, "tensors");
+    if (!cJSON_IsArray(ts))
+        return ms_report_check(r, "compression", 0, "compression report has no tensors array");
+    int ok = 1;
+    const cJSON *e, *x;
+    cJSON_ArrayForEach(e, ts)
+    {
+        const char *fp = ms_probe_str(e, "file");
+        if (fp == NULL || ms_probe_str(e, "name") == NULL) {
+            ok = ms_report_check(r, "compression", 0, "compression report: a tensor without "
+                                 "file or name");
+            continue;
+        }
+        /* Each file once, at its first tensor. */
+        int seen = 0;
+        for (x = ts->child; x != e && !seen; x = x->next)
+            seen = ms_probe_str(x, "file") != NULL && strcmp(ms_probe_str(x, "file"), fp) == 0;
+        if (seen)
+            continue;
+        const ms_view_file *vf = file_by_path(v, fp);
+        if (vf == NULL) {
+            ok = ms_report_check(r, "compression", 0, "the compression report names '%.200s', "
+                                 "which is not a file of the bundle", fp);
+            continue;
+        }
+        if (strcmp(vf->media_type, MS_MT_MODEL_WEIGHT) != 0) {
+            ok = ms_report_check(r, "compression", 0, "'%.200s' was compressed (compression "
+                                 "report) but its layer has media type %.100s, not %s", fp,
+                                 vf->media_type, MS_MT_MODEL_WEIGHT);
+            continue;
+        }
+        const wfile *wf = wfile_of(pc, vf->hex);
+        if (wf == NULL || !wf->header_ok) {
+            if (pc->ready)
+                ok = ms_report_check(r, "compression", 0, "weights file '%.200s': its "
+                                     "safetensors header could not be read", fp);
+            continue;
+        }
+        if (wf->record == NULL) {
+            ok = ms_report_check(r, "compression", 0, "weights file '%.200s' has no %s record, "
+                                 "but the compression report says it was compressed", fp,
+                                 MS_META_COMPRESSION);
+            continue;
+        }
+        for (size_t i = 0; i < wf->nproblems; i++)
+            ok = ms_report_check(r, "compression", 0, "weights file '%.200s': %s", fp,
+                                 wf->problems[i]);
+        if (wf->nproblems > 0)
+            continue;
+        const cJSON *rec = cJSON_GetObjectItemCaseSensitive(wf->record, "tensors");
+        size_t changed = 0;
+        for (x = e; x != NULL; x = x->next) {
+            const char *xf = ms_probe_str(x, "file"), *xn = ms_probe_str(x, "name");
+            if (xf == NULL || xn == NULL || strcmp(xf, fp) != 0)
+                continue;
+            const cJSON *re = cJSON_GetObjectItemCaseSensitive(rec, xn);
+            if (!is_changed(x)) {
+                if (re != NULL)
+                    ok = ms_report_check(r, "compression", 0, "weights file '%.200s': tensor "
+                                         "'%.200s' is in its compression record, but the "
+                                         "compression report says it is stored unchanged", fp,
+                                         xn);
+                continue;
+            }
+            changed++;
+            if (re == NULL)
+                ok = ms_report_check(r, "compression", 0, "weights file '%.200s': the "
+                                     "compression report says tensor '%.200s' was compressed, "
+                                     "but its compression record does not list it", fp, xn);
+            else if (!same_entry(re, x))
+                ok = ms_report_check(r, "compression", 0, "weights file '%.200s': tensor "
+                                     "'%.200s': its compression record and the compression "
+                                     "report differ (scheme, dtype, shape or pruning)", fp, xn);
+        }
+        if ((size_t)cJSON_GetArraySize(rec) > changed)
+            ok = ms_report_check(r, "compression", 0, "weights file '%.200s': its compression "
+                                 "record lists %d tensors, the compression report %zu", fp,
+                                 cJSON_GetArraySize(rec), changed);
+    }
+    for (size_t i = 0; i < v->file_count; i++) {
+        const ms_view_file *vf = &v->files[i];
+        if (strcmp(vf->media_type, MS_MT_MODEL_WEIGHT) != 0)
+            continue;
+        int listed = 0;
+        cJSON_ArrayForEach(e, ts)
+        {
+            if (ms_probe_str(e, "file") != NULL && strcmp(ms_probe_str(e, "file"), vf->filepath) == 0) {
+                listed = 1;
+                break;
+            }
+        }
+        const wfile *wf = wfile_of(pc, vf->hex);
+        if (!listed && !(wf != NULL && wf->header_ok && wf->ntensors == 0))
+            ok = ms_report_check(r, "compression", 0, "weights file '%.200s' is not in the "
+                                 "compression report", vf->filepath);
+    }
+    return ok;
+}
+
+static unsigned long format_minor(const char *fv)
+{
+    const char *dot = fv != NULL ? strchr(fv, '.') : NULL;
+    return dot != NULL ? strtoul(dot + 1, NULL, 10) : 0;
+}
+
+/* The one report tensor a probe of NAME is bound to; *count says how many claim it. */
+static const cJSON *report_probe(const cJSON *ts, const char *name, size_t *count)
+{
+    const cJSON *e, *found = NULL;
+    *count = 0;
+    cJSON_ArrayForEach(e, ts)
+    {
+        const char *n = ms_probe_str(e, "name");
+        if (n != NULL && strcmp(n, name) == 0 &&
+            cJSON_GetObjectItemCaseSensitive(e, "probeSqnrDb") != NULL && ms_probe_str(e, "file")) {
+            found = e;
+            ++*count;
+        }
+    }
+    return found;
+}
+
+/* The re-check of one bound probe. Returns 1 when it passed. */
+static int check_bound(const ms_probe_checker *pc, const ms_view *v, const ms_layout *l,
+                       const char *name, const char *fp, double *worst, ms_report *r)
+{
+    const ms_view_file *vf = file_by_path(v, fp);
+    if (vf == NULL || strcmp(vf->media_type, MS_MT_MODEL_WEIGHT) != 0)
+        return ms_report_check(r, "probes", 0, "tensor '%.200s' of '%.200s': not re-checked: "
+                               "'%.200s' is not a weights layer of the bundle", name, fp, fp);
+    const result *x = NULL;
+    for (size_t i = 0; i < pc->nresults && x == NULL; i++)
+        if (strcmp(pc->results[i].name, name) == 0 && strcmp(pc->results[i].blob, vf->hex) == 0)
+            x = &pc->results[i];
+    const wfile *wf = wfile_of(pc, vf->hex);
+    if (x == NULL)
+        return ms_report_check(r, "probes", 0, "tensor '%.200s' of '%.200s': not re-checked: %s",
+                               name, fp,
+                               wf != NULL && wf->record == NULL
+                                   ? "the file has no compression record"
+                               : wf != NULL && wf->nproblems > 0
+                                   ? "the file's compression record does not match its tensors"
+                                   : "the file holds no such compressed tensor");
+    /* Bytes were used before their digest was known: a result counts only if it held. */
+    const ms_blob *b = ms_layout_find(l, x->blob);
+    if (b == NULL || !b->digest_ok)
+        return ms_report_check(r, "probes", 0, "tensor '%s': not re-checked: its weights blob "
+                               "fails its digest", x->name);
+    if (x->problem != NULL)
+        return ms_report_check(r, "probes", 0, "tensor '%s': %s", x->name, x->problem);
+    if (!x->ok)
+        return ms_report_check(r, "probes", 0, "tensor '%s': recomputed outputs differ from the "
+                               "recorded ones (relative error %.3g > %g): the weights are not "
+                               "the ones the probes were recorded for", x->name, x->rel,
+                               MS_PROBE_TOLERANCE);
+    if (x->rel > *worst)
+        *worst = x->rel;
+    return 1;
+}
+
+/*
+ * Every probe is bound to one file and tensor (the probes layer's
+ * modelseal.probes.files, or in format 1.0 the report's probed tensors),
+ * re-checked on that file's blob, and every changed 2-D float tensor of the
+ * report is probed.
+ */
+static int check_probes(const ms_probe_checker *pc, const ms_view *v, const ms_layout *l,
+                        ms_report *r)
+{
+    const cJSON *ts = cJSON_GetObjectItemCaseSensitive(v->compression, "tensors");
+    int ok = 1, legacy = pc->bindings == NULL;
+    if (legacy && format_minor(v->format_version) >= 1)
+        ok = ms_report_check(r, "probes", 0, "probes layer: no %s (format 1.1 binds every "
+                             "probe to its file)", MS_PROBES_META_FILES);
+    size_t good = 0;
+    double worst = 0;
+    for (size_t i = 0; i < ms_safetensors_count(pc->probes); i++) {
+        const char *pn = ms_safetensors_tensor(pc->probes, i)->name;
+        size_t len = strlen(pn);
+        if (len <= 5 || strcmp(pn + len - 5, "@comp") != 0)
+            continue;
+        char *name = strndup(pn, len - 5);
+        if (name == NULL)
+            return ms_report_check(r, "probes", 0, "out of memory");
+        size_t claims;
+        const cJSON *re = report_probe(ts, name, &claims);
+        const char *bound = legacy ? NULL : ms_probe_str(pc->bindings, name);
+        if (!legacy && bound == NULL)
+            ok = ms_report_check(r, "probes", 0, "probes recorded for '%.200s' are bound to no "
+                                 "file (%s)", name, MS_PROBES_META_FILES);
+        else if (claims != 1)
+            ok = ms_report_check(r, "probes", 0, "probes recorded for '%.200s', which %s", name,
+                                 claims == 0 ? "the compression report does not list as probed"
+                                             : "the compression report lists as probed in more "
+                                               "than one file");
+        else if (bound != NULL && strcmp(bound, ms_probe_str(re, "file")) != 0)
+            ok = ms_report_check(r, "probes", 0, "probes recorded for '%.200s' are bound to "
+                                 "'%.200s', but the compression report names '%.200s'", name,
+                                 bound, ms_probe_str(re, "file"));
+        else if (check_bound(pc, v, l, name, ms_probe_str(re, "file"), &worst, r))
+            good++;
+        else
+            ok = 0;
+        free(name);
+    }
+    const cJSON *e;
+    cJSON_ArrayForEach(e, ts)
+    {
+        const char *n = ms_probe_str(e, "name"), *fp = ms_probe_str(e, "file");
+        if (n == NULL || fp == NULL)
+            continue;
+        int claimed = cJSON_GetObjectItemCaseSensitive(e, "probeSqnrDb") != NULL;
+        if ((claimed || wants_probe(e)) && ms_probe_output(pc, n) == NULL)
+            ok = ms_report_check(r, "probes", 0, "tensor '%.200s' of '%.200s' was compressed "
+                                 "but the probes layer holds no outputs for it", n, fp);
+        else if (!claimed && wants_probe(e))
+            ok = ms_report_check(r, "probes", 0, "tensor '%.200s' of '%.200s' was compressed "
+                                 "but the compression report records no probe for it", n, fp);
+    }
+    if (ok)
+        ms_report_check(r, "probes", 1, "%zu weight%s reproduce%s their recorded probe outputs "
+                        "(largest relative error %.2g, tolerance %g)%s", good,
+                        good == 1 ? "" : "s", good == 1 ? "s" : "", worst, MS_PROBE_TOLERANCE,
+                        legacy ? "; format 1.0 probes, bound to their files by the compression "
+                                 "report" : "");
+    return ok;
+}
+
+int ms_probe_checker_report(ms_probe_checker *pc, const ms_view *v, ms_report *r)
+{
+    if (!pc->compressed && !v->has_probes_layer && v->compression == NULL)
+        return 1;
+    /* The archive order is not signed: weights that streamed past before the
+     * manifest was known were not checked, and reordering must not switch the
+     * checks off. */
+    if (!pc->ready) {
+        return ms_report_check(r, "probes", 0, "the bundle is compressed but its weights could "
+                               "not be checked: index.json, the model manifest and the probes "
+                               "layer must come before every model file in the archive");
+    }
+    if (v->compression == NULL)
+        return ms_report_check(r, "probes", 0, "the bundle has a probes layer but no usable "
+                               "compression report to bind its probes to files");
+    int ok = check_files(pc, v, r);
+    const cJSON *rp = cJSON_GetObjectItemCaseSensitive(v->compression, "probes");
+    if (pc->setup_problem != NULL)
+        return ms_report_check(r, "probes", 0, "%s", pc->setup_problem);
+    if (!v->has_probes_layer && cJSON_IsObject(rp))
+        return ms_report_check(r, "probes", 0, "the compression report records probes but the "
+                               "bundle has no probes layer");
+    if (!v->has_probes_layer) {
+        ms_report_check(r, "probes", 1, "no integrity probes recorded (packed with "
+                        "--no-probes): compressed weights are covered by digests only");
+        return ok;
+    }
+    if (pc->probes == NULL)
+        return ms_report_check(r, "probes", 0, "the bundle records integrity probes but they "
+                               "could not be re-checked: index.json, the model manifest and the "
+                               "probes layer must come before every model file in the archive");
+    check_probes(pc, v, v->layout, r);
+    return ok;
+}
