@@ -99,9 +99,9 @@ static int check_files(const ms_probe_checker *pc, const ms_view *v, ms_report *
         }
         const wfile *wf = wfile_of(pc, vf->hex);
         if (wf == NULL || !wf->header_ok) {
-            if (pc->ready)
-                ok = ms_report_check(r, "compression", 0, "weights file '%.200s': its "
-                                     "safetensors header could not be read", fp);
+            ok = ms_report_check(r, "compression", 0, "weights file '%.200s': %s", fp,
+                                 wf == NULL ? "its blob is missing or was not read"
+                                            : "its safetensors header could not be read");
             continue;
         }
         if (wf->record == NULL) {
@@ -204,9 +204,11 @@ static int check_bound(const ms_probe_checker *pc, const ms_view *v, const ms_la
     if (x == NULL)
         return ms_report_check(r, "probes", 0, "tensor '%.200s' of '%.200s': not re-checked: %s",
                                name, fp,
-                               wf != NULL && wf->record == NULL
+                               wf == NULL ? "its blob is missing or was not read"
+                               : !wf->header_ok ? "its safetensors header could not be read"
+                               : wf->record == NULL
                                    ? "the file has no compression record"
-                               : wf != NULL && wf->nproblems > 0
+                               : wf->nproblems > 0
                                    ? "the file's compression record does not match its tensors"
                                    : "the file holds no such compressed tensor");
     /* Bytes were used before their digest was known: a result counts only if it held. */

@@ -479,6 +479,7 @@ def forge(src, out, key, ops):
       decoy          add the untouched model.safetensors as a weights layer decoy.safetensors
       relabel        give model.safetensors the configuration media type (never probed)
       strip-record   drop model.safetensors' modelseal.compression record
+      bad-header     make model.safetensors' header length point past its end
       bf16-header    relabel model.safetensors' first F16 tensor as BF16 in its header
       probes-v1      make the probes layer version 1: no modelseal.probes.files
       drop-probe=N   drop tensor N's recorded outputs (and binding) from the probes layer
@@ -519,6 +520,10 @@ def forge(src, out, key, ops):
             target["mediaType"] = MT_WCONFIG
         elif op == "strip-record":
             edit_weights(lambda h, body: (h["__metadata__"].pop("modelseal.compression"), body)[1])
+        elif op == "bad-header":
+            data = bytearray(b.blob(target["digest"][7:]))
+            data[:8] = struct.pack("<Q", len(data))
+            set_blob(target, bytes(data))
         elif op == "bf16-header":
             def relabel(header, body):
                 name = sorted(k for k, v in header.items() if k != "__metadata__"

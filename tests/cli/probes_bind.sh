@@ -40,6 +40,12 @@ rejected t.mseal \
   "FAIL  compression: weights file 'decoy.safetensors' is not in the compression report" \
   "FAIL  probes: tensor 'embed.weight' of 'model.safetensors': not re-checked: the file has no compression record"
 
+# A weights file whose header cannot be read is named as such.
+forge q.mseal bad-header
+rejected t.mseal \
+  "FAIL  compression: weights file 'model.safetensors': its safetensors header could not be read" \
+  "FAIL  probes: tensor 'embed.weight' of 'model.safetensors': not re-checked: its safetensors header could not be read"
+
 # Without probes the record still has to be there and match.
 run 0 "$M" pack wide -o np.mseal --key k.key --name wide --version 1.0.0 --quantize q8_0 --no-probes
 run 0 "$M" verify np.mseal --trust k.pub
