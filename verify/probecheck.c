@@ -34,11 +34,13 @@ void ms_probe_checker_free(ms_probe_checker *pc)
     free(pc->results);
     for (size_t i = 0; i < pc->nfiles; i++) {
         cJSON_Delete(pc->files[i].record);
+        free(pc->files[i].rec);
         for (size_t j = 0; j < pc->files[i].nproblems; j++)
             free(pc->files[i].problems[j]);
         free(pc->files[i].problems);
     }
     free(pc->files);
+    free(pc->by_path);
     free(pc->weights);
     free(pc->setup_problem);
     cJSON_Delete(pc->bindings);
@@ -208,8 +210,7 @@ static void check_tensor(wstream *s, const ms_tensor_info *t)
 {
     ms_probe_checker *pc = s->pc;
     const ms_tensor_info *pt = ms_probe_output(pc, t->name);
-    const cJSON *e = cJSON_GetObjectItemCaseSensitive(
-        cJSON_GetObjectItemCaseSensitive(s->cmeta, "tensors"), t->name);
+    const cJSON *e = ms_probe_record(&pc->files[s->file], t->name);
     const char *scheme_name = ms_probe_str(e, "scheme"), *dtype_name = ms_probe_str(e, "dtype");
     const cJSON *shape = cJSON_GetObjectItemCaseSensitive(e, "shape");
     ms_scheme scheme;
@@ -372,6 +373,20 @@ static int record_entry(const cJSON *e, ms_scheme *scheme, ms_dtype *dtype, size
     return 1;
 }
 
+static int cmp_entry(const void *a, const void *b)
+{
+    return strcmp((*(const cJSON *const *)a)->string, (*(const cJSON *const *)b)->string);
+}
+
+const cJSON *ms_probe_record(const wfile *f, const char *name)
+{
+    cJSON key = {.string = (char *)name};
+    const cJSON *kp = &key;
+    const cJSON **hit = f->rec != NULL ? bsearch(&kp, f->rec, f->nrec, sizeof *f->rec, cmp_entry)
+                                       : NULL;
+    return hit != NULL ? *hit : NULL;
+}
+
 /* Every tensor the record lists must be stored as the record implies. */
 static void check_record(wfile *f, const ms_safetensors *hdr)
 {
@@ -384,7 +399,16 @@ static void check_record(wfile *f, const ms_safetensors *hdr)
                      MS_META_COMPRESSION);
         return;
     }
+    /* Names are unique: ms_json_parse refuses duplicate keys. */
+    f->rec = calloc((size_t)cJSON_GetArraySize(ts) + 1, sizeof *f->rec);
+    if (f->rec == NULL) {
+        file_problem(f, "out of memory");
+        return;
+    }
     const cJSON *e;
+    cJSON_ArrayForEach(e, ts)
+        f->rec[f->nrec++] = e;
+    qsort(f->rec, f->nrec, sizeof *f->rec, cmp_entry);
     cJSON_ArrayForEach(e, ts)
     {
         ms_scheme scheme;
