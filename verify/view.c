@@ -360,7 +360,7 @@ static void check_format(ms_view *v, ms_report *r, const cJSON *ann)
             return;
         }
         v->newer_minor = 1;
-        ms_report_check(r, "format-version", 1, "bundle format version %s, newer than %s: "
+        ms_report_check(r, "format-version", 1, "bundle format version %.40s, newer than %s: "
                         "checked by the rules of %s; what later versions add is not checked",
                         fv, MS_BUNDLE_FORMAT_VERSION, MS_BUNDLE_FORMAT_VERSION);
         return;
