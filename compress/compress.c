@@ -1021,6 +1021,20 @@ char *ms_compress_recipe_json(const ms_compress_report *r)
     return ms_recipe_to_json(r->recipe);
 }
 
+/* {"TENSOR": "FILE", ...} for every probed tensor, in report order. */
+static char *probe_files_json(const ms_compress_report *r)
+{
+    cJSON *o = cJSON_CreateObject();
+    for (size_t i = 0; o != NULL && i < r->n; i++)
+        if (r->t[i].probed && cJSON_AddStringToObject(o, r->t[i].name, r->t[i].file) == NULL) {
+            cJSON_Delete(o);
+            return NULL;
+        }
+    char *s = o != NULL ? ms_json_print(o, NULL) : NULL;
+    cJSON_Delete(o);
+    return s;
+}
+
 static ms_status write_probes(const ms_compress_report *r, const char *path, int *scratch_fd,
                               uint8_t *sha256, uint64_t *size, ms_error *err)
 {
@@ -1029,14 +1043,21 @@ static ms_status write_probes(const ms_compress_report *r, const char *path, int
     char seed_hex[65], rows[16];
     ms_hex_encode(r->seed, 32, seed_hex);
     snprintf(rows, sizeof rows, "%zu", r->probe_rows);
+    /* Each probe names the one file that holds its tensor (probes version 2). */
+    char *files = probe_files_json(r);
+    if (st == MS_OK && files == NULL)
+        st = ms_fail(err, MS_E_NOMEM, "out of memory");
     if (st == MS_OK)
-        st = ms_st_writer_set_metadata(w, "modelseal.probes.version", "1", err);
+        st = ms_st_writer_set_metadata(w, MS_PROBES_META_VERSION, "2", err);
     if (st == MS_OK)
         st = ms_st_writer_set_metadata(w, "modelseal.probes.generator", MS_PROBE_GENERATOR, err);
     if (st == MS_OK)
         st = ms_st_writer_set_metadata(w, "modelseal.probes.seed", seed_hex, err);
     if (st == MS_OK)
         st = ms_st_writer_set_metadata(w, "modelseal.probes.rows", rows, err);
+    if (st == MS_OK)
+        st = ms_st_writer_set_metadata(w, MS_PROBES_META_FILES, files, err);
+    free(files);
     for (size_t i = 0; st == MS_OK && i < r->n; i++) {
         const tensor_record *t = &r->t[i];
         if (!t->probed)

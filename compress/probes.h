@@ -24,6 +24,9 @@
 #define MS_PROBE_MAX_ROWS 64
 #define MS_PROBE_TOLERANCE 1e-4
 #define MS_PROBE_GENERATOR "chacha20-box-muller-v1"
+/* Probes file metadata: its version, and the file each probed tensor is bound to. */
+#define MS_PROBES_META_VERSION "modelseal.probes.version"
+#define MS_PROBES_META_FILES "modelseal.probes.files"
 
 /* X: k x in floats.  Returns 0, or -1 on allocation failure. */
 int ms_probe_inputs(const uint8_t seed[32], const char *tensor, size_t k, size_t in, float *x);

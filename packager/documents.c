@@ -88,6 +88,13 @@ static int add_lineage(cJSON *m, const ms_spec *sp)
     return 1;
 }
 
+const char *ms_doc_format_version(const ms_pack_facts *f)
+{
+    /* Format 1.1 adds the probe bindings of compressed bundles; a bundle
+     * without compression is what every 1.x verifier has always read. */
+    return f->report_hex != NULL ? MS_BUNDLE_FORMAT_VERSION : MS_BUNDLE_FORMAT_VERSION_PLAIN;
+}
+
 cJSON *ms_doc_metadata(const ms_pack_facts *f)
 {
     const ms_pack_options *o = f->opt;
@@ -173,7 +180,7 @@ cJSON *ms_doc_manifest(const ms_pack_facts *f, const ms_doc *config, cJSON *laye
         return fail(m);
     }
     cJSON *ann = cJSON_AddObjectToObject(m, "annotations");
-    if (ann == NULL || !add_str(ann, MS_ANN_FORMAT, MS_BUNDLE_FORMAT_VERSION) ||
+    if (ann == NULL || !add_str(ann, MS_ANN_FORMAT, ms_doc_format_version(f)) ||
         !add_str(ann, MS_ANN_TITLE, o->name) || !add_str(ann, MS_ANN_VERSION, o->version) ||
         !add_str(ann, MS_ANN_SUPERSEDES, o->supersedes))
         return fail(m);
@@ -284,7 +291,7 @@ cJSON *ms_doc_statement(const ms_pack_facts *f, const ms_doc *manifest, const ch
     }
     cJSON *internal = cJSON_AddObjectToObject(bd, "internalParameters");
     if (internal == NULL || !add_str(internal, "modelsealVersion", ms_version()) ||
-        !add_str(internal, "formatVersion", MS_BUNDLE_FORMAT_VERSION))
+        !add_str(internal, "formatVersion", ms_doc_format_version(f)))
         return fail(s);
     cJSON *deps = cJSON_AddArrayToObject(bd, "resolvedDependencies");
     if (deps == NULL)

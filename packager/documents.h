@@ -38,6 +38,8 @@ typedef struct ms_pack_facts {
     const ms_spec *spec;       /* lineage from the spec file and the model card, or NULL */
 } ms_pack_facts;
 
+/* The format version the bundle records: the lowest that defines all it holds (section 14). */
+const char *ms_doc_format_version(const ms_pack_facts *f);
 cJSON *ms_doc_metadata(const ms_pack_facts *f);
 /* ModelPack config; layers is borrowed (its digests become modelfs.diffIds). */
 cJSON *ms_doc_config(const ms_pack_facts *f, const cJSON *layers);

@@ -1,4 +1,12 @@
+/*
+ * The streaming half of the probe check: each weights blob of a compressed
+ * bundle is read as it streams past, its header checked against its
+ * compression record, and every probed tensor re-run (probebind.c then
+ * decides which results count).
+ */
 #include <math.h>
+#include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,29 +16,7 @@
 #include "compress/quant.h"
 #include "core/digest.h"
 #include "core/json.h"
-#include "verify/probecheck.h"
-
-typedef struct result {
-    char *name;
-    char blob[MS_SHA256_HEX_LEN + 1]; /* the weights blob the tensor came from */
-    double rel;
-    int ok;
-    char *problem;
-} result;
-
-struct ms_probe_checker {
-    int initialized;
-    char *setup_problem;      /* the probes layer could not be used */
-    char (*weights)[MS_SHA256_HEX_LEN + 1];
-    size_t nweights;
-    char probes_hex[MS_SHA256_HEX_LEN + 1];
-    ms_safetensors *probes;   /* over the retained blob's bytes */
-    uint8_t seed[32];
-    size_t k;
-    result *results;
-    size_t nresults;
-    unsigned char *done;      /* per probes tensor: checked */
-};
+#include "verify/probecheck_internal.h"
 
 ms_probe_checker *ms_probe_checker_new(void)
 {
@@ -46,9 +32,18 @@ void ms_probe_checker_free(ms_probe_checker *pc)
         free(pc->results[i].problem);
     }
     free(pc->results);
+    for (size_t i = 0; i < pc->nfiles; i++) {
+        cJSON_Delete(pc->files[i].record);
+        free(pc->files[i].rec);
+        for (size_t j = 0; j < pc->files[i].nproblems; j++)
+            free(pc->files[i].problems[j]);
+        free(pc->files[i].problems);
+    }
+    free(pc->files);
+    free(pc->by_path);
     free(pc->weights);
     free(pc->setup_problem);
-    free(pc->done);
+    cJSON_Delete(pc->bindings);
     ms_safetensors_close(pc->probes);
     free(pc);
 }
@@ -59,7 +54,7 @@ static void setup_fail(ms_probe_checker *pc, const char *msg)
         pc->setup_problem = strdup(msg);
 }
 
-static const char *str(const cJSON *o, const char *k)
+const char *ms_probe_str(const cJSON *o, const char *k)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
     return cJSON_IsString(v) ? v->valuestring : NULL;
@@ -78,9 +73,9 @@ static void setup(ms_probe_checker *pc, const ms_layout *l)
     const char *mdigest = NULL;
     cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(idx, "manifests"))
     {
-        const char *at = str(d, "artifactType");
+        const char *at = ms_probe_str(d, "artifactType");
         if (at != NULL && strcmp(at, MS_MT_MODEL_MANIFEST) == 0)
-            mdigest = str(d, "digest");
+            mdigest = ms_probe_str(d, "digest");
     }
     const ms_blob *mb = mdigest != NULL && strncmp(mdigest, "sha256:", 7) == 0
                             ? ms_layout_find_unsorted(l, mdigest + 7)
@@ -94,7 +89,7 @@ static void setup(ms_probe_checker *pc, const ms_layout *l)
     pc->weights = calloc(n ? n : 1, sizeof *pc->weights);
     cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(man, "layers"))
     {
-        const char *mt = str(d, "mediaType"), *dg = str(d, "digest");
+        const char *mt = ms_probe_str(d, "mediaType"), *dg = ms_probe_str(d, "digest");
         if (mt == NULL || dg == NULL || strncmp(dg, "sha256:", 7) != 0 ||
             !ms_is_sha256_hex(dg + 7))
             continue;
@@ -102,7 +97,10 @@ static void setup(ms_probe_checker *pc, const ms_layout *l)
             memcpy(pc->weights[pc->nweights++], dg + 7, MS_SHA256_HEX_LEN + 1);
         else if (strcmp(mt, MS_MT_PROBES) == 0)
             memcpy(pc->probes_hex, dg + 7, MS_SHA256_HEX_LEN + 1);
+        else if (strcmp(mt, MS_MT_COMPRESSION_REPORT) == 0)
+            pc->compressed = 1;
     }
+    pc->ready = 1;
     cJSON_Delete(man);
     cJSON_Delete(idx);
     if (pc->probes_hex[0] == '\0')
@@ -129,7 +127,11 @@ static void setup(ms_probe_checker *pc, const ms_layout *l)
     const char *rows = ms_safetensors_metadata_get(pc->probes, "modelseal.probes.rows");
     char *end = NULL;
     unsigned long k = rows != NULL ? strtoul(rows, &end, 10) : 0;
-    if (gen == NULL || strcmp(gen, MS_PROBE_GENERATOR) != 0)
+    const char *ver = ms_safetensors_metadata_get(pc->probes, MS_PROBES_META_VERSION);
+    if (ver == NULL || (strcmp(ver, "1") != 0 && strcmp(ver, "2") != 0))
+        setup_fail(pc, "probes layer: unknown or missing version (" MS_PROBES_META_VERSION
+                       " must be 1 or 2)");
+    else if (gen == NULL || strcmp(gen, MS_PROBE_GENERATOR) != 0)
         setup_fail(pc, "probes layer: unknown or missing generator");
     else if (seed == NULL || ms_hex_decode(seed, 32, pc->seed) != 0)
         setup_fail(pc, "probes layer: missing or malformed seed");
@@ -137,7 +139,16 @@ static void setup(ms_probe_checker *pc, const ms_layout *l)
         setup_fail(pc, "probes layer: missing or invalid row count");
     else
         pc->k = k;
-    pc->done = calloc(ms_safetensors_count(pc->probes) + 1, 1);
+    /* Version 2 binds each probe to the file that holds its tensor; version 1
+     * (format 1.0) leaves that to the compression report. */
+    const char *files = ms_safetensors_metadata_get(pc->probes, MS_PROBES_META_FILES);
+    if (files != NULL &&
+        (ms_json_parse(files, strlen(files), "probes layer: " MS_PROBES_META_FILES,
+                       &pc->bindings, &e) != MS_OK ||
+         !cJSON_IsObject(pc->bindings)))
+        setup_fail(pc, cJSON_IsObject(pc->bindings) || pc->bindings == NULL
+                           ? e.message
+                           : "probes layer: " MS_PROBES_META_FILES " is not a JSON object");
 }
 
 typedef struct wstream {
@@ -147,7 +158,8 @@ typedef struct wstream {
     uint8_t *head;
     size_t head_len, head_need;
     ms_safetensors *hdr;
-    cJSON *cmeta;
+    size_t file;          /* index in pc->files */
+    const cJSON *cmeta;   /* its usable compression record (owned by pc->files), or NULL */
     const ms_tensor_info **order;
     size_t norder, cur;
     uint8_t *buf;
@@ -171,15 +183,18 @@ static void add_result(ms_probe_checker *pc, const char *blob, const char *name,
     r->problem = problem != NULL ? strdup(problem) : NULL;
 }
 
-static const ms_tensor_info *probe_of(ms_probe_checker *pc, const char *name, size_t *index)
+const ms_tensor_info *ms_probe_output(const ms_probe_checker *pc, const char *name)
 {
-    char key[1100];
-    snprintf(key, sizeof key, "%s@comp", name);
+    if (pc->probes == NULL || pc->setup_problem != NULL)
+        return NULL;
+    size_t n = strlen(name);
+    char *key = malloc(n + 6);
+    if (key == NULL)
+        return NULL;
+    memcpy(key, name, n);
+    memcpy(key + n, "@comp", 6);
     const ms_tensor_info *t = ms_safetensors_find(pc->probes, key);
-    if (t != NULL && index != NULL)
-        for (size_t i = 0; i < ms_safetensors_count(pc->probes); i++)
-            if (ms_safetensors_tensor(pc->probes, i) == t)
-                *index = i;
+    free(key);
     return t;
 }
 
@@ -194,12 +209,9 @@ static int cmp_begin(const void *a, const void *b)
 static void check_tensor(wstream *s, const ms_tensor_info *t)
 {
     ms_probe_checker *pc = s->pc;
-    size_t pi = 0;
-    const ms_tensor_info *pt = probe_of(pc, t->name, &pi);
-    pc->done[pi] = 1;
-    const cJSON *e = cJSON_GetObjectItemCaseSensitive(
-        cJSON_GetObjectItemCaseSensitive(s->cmeta, "tensors"), t->name);
-    const char *scheme_name = str(e, "scheme"), *dtype_name = str(e, "dtype");
+    const ms_tensor_info *pt = ms_probe_output(pc, t->name);
+    const cJSON *e = ms_probe_record(&pc->files[s->file], t->name);
+    const char *scheme_name = ms_probe_str(e, "scheme"), *dtype_name = ms_probe_str(e, "dtype");
     const cJSON *shape = cJSON_GetObjectItemCaseSensitive(e, "shape");
     ms_scheme scheme;
     ms_dtype dtype;
@@ -269,15 +281,24 @@ static void *sink_open(void *ctx, const ms_layout *l, const char *hex, uint64_t 
     ms_probe_checker *pc = ctx;
     if (!pc->initialized)
         setup(pc, l);
-    if (pc->probes == NULL || pc->setup_problem != NULL)
+    /* Every weights file of a compressed bundle is read: its header is
+     * checked against its compression record even without probes. */
+    if (!pc->compressed && pc->probes == NULL)
         return NULL;
     int is_weight = 0;
     for (size_t i = 0; i < pc->nweights && !is_weight; i++)
         is_weight = strcmp(pc->weights[i], hex) == 0;
     if (!is_weight)
         return NULL;
+    wfile *f = realloc(pc->files, (pc->nfiles + 1) * sizeof *f);
+    if (f == NULL)
+        return NULL;
+    pc->files = f;
     wstream *s = calloc(1, sizeof *s);
     if (s != NULL) {
+        memset(&f[pc->nfiles], 0, sizeof *f);
+        snprintf(f[pc->nfiles].hex, sizeof f->hex, "%s", hex);
+        s->file = pc->nfiles++;
         s->pc = pc;
         snprintf(s->hex, sizeof s->hex, "%s", hex);
         s->size = size;
@@ -286,18 +307,160 @@ static void *sink_open(void *ctx, const ms_layout *l, const char *hex, uint64_t 
     return s;
 }
 
+static void file_problem(wfile *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void file_problem(wfile *f, const char *fmt, ...)
+{
+    char msg[600];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    char **p = realloc(f->problems, (f->nproblems + 1) * sizeof *p);
+    if (p == NULL)
+        return;
+    f->problems = p;
+    if ((p[f->nproblems] = strdup(msg)) != NULL)
+        f->nproblems++;
+}
+
+static void shape_text(char *buf, size_t len, size_t ndim, const uint64_t *shape)
+{
+    size_t at = (size_t)snprintf(buf, len, "[");
+    for (size_t d = 0; d < ndim && at < len; d++)
+        at += (size_t)snprintf(buf + at, len - at, "%s%llu", d ? ", " : "",
+                               (unsigned long long)shape[d]);
+    if (at < len)
+        snprintf(buf + at, len - at, "]");
+}
+
+/*
+ * A record entry's scheme, original dtype and shape, and the dtype and shape
+ * the stored tensor must then have (compression.md section 3).  0 when the
+ * entry cannot be used.
+ */
+static int record_entry(const cJSON *e, ms_scheme *scheme, ms_dtype *dtype, size_t *ndim,
+                        uint64_t *shape, ms_dtype *sdtype, size_t *sndim, uint64_t *sshape)
+{
+    const char *sn = ms_probe_str(e, "scheme"), *dn = ms_probe_str(e, "dtype");
+    const cJSON *sh = cJSON_GetObjectItemCaseSensitive(e, "shape");
+    int n = cJSON_IsArray(sh) ? cJSON_GetArraySize(sh) : -1;
+    if (sn == NULL || ms_scheme_parse(sn, scheme) != 0 || dn == NULL ||
+        ms_dtype_parse(dn, dtype) != 0 || n < 0 || n > MS_SAFETENSORS_MAX_DIMS)
+        return 0;
+    *ndim = (size_t)n;
+    uint64_t rows = 1;
+    for (int d = 0; d < n; d++) {
+        if (ms_json_number_u64(cJSON_GetArrayItem(sh, d), &shape[d]) != 0)
+            return 0;
+        if (d + 1 < n) {
+            if (shape[d] != 0 && rows > UINT64_MAX / shape[d])
+                return 0;
+            rows *= shape[d];
+        }
+    }
+    if (*scheme == MS_SCHEME_NONE || *scheme == MS_SCHEME_F16 || *scheme == MS_SCHEME_BF16) {
+        *sdtype = *scheme == MS_SCHEME_NONE ? *dtype : ms_scheme_storage_dtype(*scheme);
+        *sndim = *ndim;
+        memcpy(sshape, shape, *ndim * sizeof *shape);
+    } else {
+        /* Block schemes store each row of the last dimension as bytes. */
+        uint64_t cols = n > 0 ? shape[n - 1] : 1;
+        *sdtype = MS_DTYPE_U8;
+        *sndim = 2;
+        sshape[0] = rows;
+        sshape[1] = cols > SIZE_MAX ? 0 : ms_stored_row_bytes(*scheme, (size_t)cols);
+    }
+    return 1;
+}
+
+static int cmp_entry(const void *a, const void *b)
+{
+    return strcmp((*(const cJSON *const *)a)->string, (*(const cJSON *const *)b)->string);
+}
+
+const cJSON *ms_probe_record(const wfile *f, const char *name)
+{
+    cJSON key = {.string = (char *)name};
+    const cJSON *kp = &key;
+    const cJSON **hit = f->rec != NULL ? bsearch(&kp, f->rec, f->nrec, sizeof *f->rec, cmp_entry)
+                                       : NULL;
+    return hit != NULL ? *hit : NULL;
+}
+
+/* Every tensor the record lists must be stored as the record implies. */
+static void check_record(wfile *f, const ms_safetensors *hdr)
+{
+    const cJSON *ts = cJSON_GetObjectItemCaseSensitive(f->record, "tensors");
+    uint64_t version = 0;
+    if (!cJSON_IsObject(f->record) || !cJSON_IsObject(ts) ||
+        ms_json_number_u64(cJSON_GetObjectItemCaseSensitive(f->record, "version"), &version) != 0 ||
+        version != 1) {
+        file_problem(f, "its %s record is not a version 1 record with a tensors object",
+                     MS_META_COMPRESSION);
+        return;
+    }
+    /* Names are unique: ms_json_parse refuses duplicate keys. */
+    f->rec = calloc((size_t)cJSON_GetArraySize(ts) + 1, sizeof *f->rec);
+    if (f->rec == NULL) {
+        file_problem(f, "out of memory");
+        return;
+    }
+    const cJSON *e;
+    cJSON_ArrayForEach(e, ts)
+        f->rec[f->nrec++] = e;
+    qsort(f->rec, f->nrec, sizeof *f->rec, cmp_entry);
+    cJSON_ArrayForEach(e, ts)
+    {
+        ms_scheme scheme;
+        ms_dtype dtype, sdtype;
+        size_t ndim, sndim;
+        uint64_t shape[MS_SAFETENSORS_MAX_DIMS], sshape[MS_SAFETENSORS_MAX_DIMS];
+        const ms_tensor_info *t = ms_safetensors_find(hdr, e->string);
+        if (!record_entry(e, &scheme, &dtype, &ndim, shape, &sdtype, &sndim, sshape)) {
+            file_problem(f, "tensor '%.200s': unusable compression record", e->string);
+            continue;
+        }
+        if (t == NULL) {
+            file_problem(f, "tensor '%.200s' is in its compression record but not in the file",
+                         e->string);
+            continue;
+        }
+        if (t->dtype == sdtype && t->ndim == sndim &&
+            memcmp(t->shape, sshape, sndim * sizeof *sshape) == 0)
+            continue;
+        char got[200], rec[200], want[200];
+        shape_text(got, sizeof got, t->ndim, t->shape);
+        shape_text(rec, sizeof rec, ndim, shape);
+        shape_text(want, sizeof want, sndim, sshape);
+        file_problem(f, "tensor '%.200s' is stored as %s %s, but its compression record "
+                     "(%s of %s %s) implies %s %s", e->string, ms_dtype_name(t->dtype), got,
+                     ms_scheme_name(scheme), ms_dtype_name(dtype), rec, ms_dtype_name(sdtype),
+                     want);
+    }
+}
+
 static void start_data(wstream *s)
 {
     ms_error e;
+    wfile *f = &s->pc->files[s->file];
     if (ms_safetensors_open_header(s->head, s->head_len, s->size, "weights", &s->hdr, &e) !=
         MS_OK) {
         s->broken = 1;
         return;
     }
+    f->header_ok = 1;
+    f->ntensors = ms_safetensors_count(s->hdr);
     const char *meta = ms_safetensors_metadata_get(s->hdr, MS_META_COMPRESSION);
-    if (meta == NULL ||
-        ms_json_parse(meta, strlen(meta), "compression metadata", &s->cmeta, NULL) != MS_OK)
-        s->cmeta = NULL;
+    if (meta != NULL) {
+        if (ms_json_parse(meta, strlen(meta), MS_META_COMPRESSION, &f->record, &e) != MS_OK) {
+            file_problem(f, "%s", e.message);
+            f->record = cJSON_CreateNull(); /* present, but unusable */
+        } else {
+            check_record(f, s->hdr);
+        }
+        if (f->nproblems == 0)
+            s->cmeta = f->record;
+    }
     s->norder = ms_safetensors_count(s->hdr);
     s->order = calloc(s->norder + 1, sizeof *s->order);
     if (s->order == NULL) {
@@ -352,7 +515,7 @@ static void sink_data(void *state, const void *data, size_t len)
             return;
         const ms_tensor_info *t = s->order[s->cur];
         if (off == t->begin && s->buf_len == 0) {
-            s->want = s->cmeta != NULL && probe_of(s->pc, t->name, NULL) != NULL;
+            s->want = s->cmeta != NULL && ms_probe_output(s->pc, t->name) != NULL;
             free(s->buf);
             s->buf = NULL;
             if (s->want && (s->buf = malloc(t->end - t->begin + 1)) == NULL)
@@ -386,7 +549,6 @@ static void sink_close(void *state, int complete)
     free(s->head);
     free(s->buf);
     free(s->order);
-    cJSON_Delete(s->cmeta);
     ms_safetensors_close(s->hdr);
     free(s);
 }
@@ -397,58 +559,4 @@ void ms_probe_checker_sink(ms_probe_checker *pc, ms_blob_sink *sink)
     sink->open = sink_open;
     sink->data = sink_data;
     sink->close = sink_close;
-}
-
-void ms_probe_checker_report(ms_probe_checker *pc, const ms_layout *l, int has_probes_layer,
-                             ms_report *r)
-{
-    if (pc->setup_problem != NULL) {
-        ms_report_check(r, "probes", 0, "%s", pc->setup_problem);
-        return;
-    }
-    if (pc->probes == NULL) {
-        /* The archive order is not signed: a probes layer that was never used for a re-check
-         * (model files placed before index.json, the manifest or the probes) is a failure,
-         * or reordering would switch the check off. */
-        if (has_probes_layer || pc->probes_hex[0] != '\0')
-            ms_report_check(r, "probes", 0, "the bundle records integrity probes but they could "
-                            "not be re-checked: index.json, the model manifest and the probes "
-                            "layer must come before every model file in the archive");
-        return;
-    }
-    int ok = 1;
-    double worst = 0;
-    size_t good = 0;
-    for (size_t i = 0; i < pc->nresults; i++) {
-        const result *x = &pc->results[i];
-        /* Bytes were used before their digest was known: a result counts only if it held. */
-        const ms_blob *b = ms_layout_find(l, x->blob);
-        if (b == NULL || !b->digest_ok)
-            ok = ms_report_check(r, "probes", 0, "tensor '%s': not re-checked: its weights blob "
-                                 "fails its digest", x->name);
-        else if (x->problem != NULL)
-            ok = ms_report_check(r, "probes", 0, "tensor '%s': %s", x->name, x->problem);
-        else if (!x->ok)
-            ok = ms_report_check(r, "probes", 0,
-                                 "tensor '%s': recomputed outputs differ from the recorded ones "
-                                 "(relative error %.3g > %g): the weights are not the ones "
-                                 "the probes were recorded for", x->name, x->rel,
-                                 MS_PROBE_TOLERANCE);
-        else {
-            good++;
-            if (x->rel > worst)
-                worst = x->rel;
-        }
-    }
-    for (size_t i = 0; i < ms_safetensors_count(pc->probes); i++) {
-        const char *n = ms_safetensors_tensor(pc->probes, i)->name;
-        size_t len = strlen(n);
-        if (len > 5 && strcmp(n + len - 5, "@comp") == 0 && !pc->done[i])
-            ok = ms_report_check(r, "probes", 0, "probes recorded for '%.*s', which no "
-                                 "compressed weight file holds", (int)(len - 5), n);
-    }
-    if (ok)
-        ms_report_check(r, "probes", 1, "%zu weight%s reproduce%s their recorded probe outputs "
-                        "(largest relative error %.2g, tolerance %g)", good, good == 1 ? "" : "s",
-                        good == 1 ? "s" : "", worst, MS_PROBE_TOLERANCE);
 }

@@ -33,7 +33,8 @@ static ms_status check_bundle(const char *path, int read_flags, const ms_trust *
         return could_not_check(r, st, err);
     if (v->unsupported) {
         ms_fail(err, MS_E_UNSUPPORTED,
-                "%s: unsupported bundle format version '%s' (this modelseal reads version %s)",
+                "%s: unsupported bundle format version '%s' (this modelseal reads major "
+                "version 1, up to %s)",
                 path, v->format_version, MS_BUNDLE_FORMAT_VERSION);
         ms_view_free(v);
         return could_not_check(r, MS_E_UNSUPPORTED, err);

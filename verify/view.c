@@ -355,13 +355,21 @@ static void check_format(ms_view *v, ms_report *r, const cJSON *ann)
         return;
     }
     if (n == 1 && fv[0] == '1') {
-        ms_report_check(r, "format-version", 1, "bundle format version %s", fv);
+        /* A newer minor is read by this version's rules, all of them (section 14). */
+        unsigned long minor = fv[1] == '.' ? strtoul(fv + 2, NULL, 10) : 0;
+        if (minor <= MS_BUNDLE_FORMAT_MINOR) {
+            ms_report_check(r, "format-version", 1, "bundle format version %s", fv);
+            return;
+        }
+        v->newer_minor = 1;
+        ms_report_check(r, "format-version", 1, "bundle format version %.40s, newer than %s: "
+                        "checked by the rules of %s; what later versions add is not checked",
+                        fv, MS_BUNDLE_FORMAT_VERSION, MS_BUNDLE_FORMAT_VERSION);
         return;
     }
     v->unsupported = 1;
-    ms_report_check(r, "format-version", 0,
-                    "unsupported bundle format version '%.40s' (this modelseal reads version %s)",
-                    fv, MS_BUNDLE_FORMAT_VERSION);
+    ms_report_check(r, "format-version", 0, "unsupported bundle format version '%.40s' (this "
+                    "modelseal reads major version 1, up to %s)", fv, MS_BUNDLE_FORMAT_VERSION);
 }
 
 static int known_file_media_type(const char *mt)
@@ -453,6 +461,14 @@ static void walk_model_manifest(ms_view *v, ms_report *r, const ms_descriptor *m
             else
                 ok = ms_report_check(r, "model-manifest", 0, "%s: a second metadata layer",
                                      what);
+            continue;
+        }
+        if (!known_file_media_type(d.media_type) && v->newer_minor) {
+            /* Added by a minor version this reader predates: it cannot judge the layer. */
+            v->unsupported = 1;
+            ms_report_check(r, "format-version", 0, "%s: layer media type '%.100s' is not "
+                            "defined by format %s (the bundle is format %.40s)", what,
+                            d.media_type, MS_BUNDLE_FORMAT_VERSION, v->format_version);
             continue;
         }
         if (!known_file_media_type(d.media_type)) {
@@ -745,17 +761,8 @@ ms_status ms_view_load(const char *path, int hash_all, ms_report *r, ms_view **o
             ms_report_check(r, "unreferenced", 1, "every blob is referenced");
     }
     if (pc != NULL && !v->unsupported) {
-        ms_probe_checker_report(pc, v->layout, v->has_probes_layer, r);
-        const cJSON *rp = v->compression != NULL
-                              ? cJSON_GetObjectItemCaseSensitive(v->compression, "probes")
-                              : NULL;
-        if (v->compression != NULL && !v->has_probes_layer && cJSON_IsObject(rp))
-            ms_report_check(r, "probes", 0, "the compression report records probes but the "
-                            "bundle has no probes layer");
-        else if (v->compression != NULL && !v->has_probes_layer)
-            ms_report_check(r, "probes", 1, "no integrity probes recorded (packed with "
-                            "--no-probes): compressed weights are covered by digests only");
-        if (v->compression != NULL)
+        int held = ms_probe_checker_report(pc, v, r);
+        if (v->compression != NULL && held)
             report_compression(v, r);
     }
     ms_probe_checker_free(pc);

@@ -40,7 +40,8 @@ typedef struct ms_view {
     size_t file_count;
     ms_view_envelope *envelopes;
     size_t envelope_count;
-    int unsupported;        /* unknown format major version */
+    int unsupported;        /* unknown format major version, or a newer minor's layer */
+    int newer_minor;        /* format 1.N with N above what this reader implements */
     cJSON *compression;     /* the compression report layer, or NULL */
     const char *supersedes; /* "sha256:..." this release replaces, or NULL */
     int has_probes_layer;

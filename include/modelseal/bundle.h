@@ -20,8 +20,17 @@
 extern "C" {
 #endif
 
-/* The bundle format version this library writes; it reads major version 1. */
-#define MS_BUNDLE_FORMAT_VERSION "1"
+/*
+ * The newest bundle format version this library implements; it reads every
+ * version of major 1.  A bundle records the lowest version that defines all
+ * it holds: "1" without compression, "1.1" with compression layers
+ * (docs/bundle-format.md section 14).
+ */
+#define MS_BUNDLE_FORMAT_VERSION "1.1"
+#define MS_BUNDLE_FORMAT_MAJOR 1
+#define MS_BUNDLE_FORMAT_MINOR 1
+/* The version of a bundle packed without compression. */
+#define MS_BUNDLE_FORMAT_VERSION_PLAIN "1"
 
 /* Parse an RFC 3339 time into Unix seconds: 0, or -1 if malformed. */
 int ms_time_parse(const char *text, int64_t *out);

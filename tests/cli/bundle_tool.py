@@ -525,6 +525,118 @@ def tamper(src, out, case, other=None, key=None):
             t.addfile(ti, io.BytesIO(data))
 
 
+def st_split(data):
+    """A safetensors file as (header dict, data section)."""
+    n = struct.unpack("<Q", data[:8])[0]
+    return json.loads(data[8:8 + n]), data[8 + n:]
+
+
+def st_join(header, body):
+    hb = json.dumps(header, separators=(",", ":")).encode()
+    hb += b" " * ((8 - len(hb) % 8) % 8)
+    return struct.pack("<Q", len(hb)) + hb + body
+
+
+def forge(src, out, key, ops):
+    """Change a compressed bundle as an attacker who holds a trusted key would: each op
+    edits the model manifest's layers or a blob, then every digest is fixed and the
+    bundle signed again. The probes layer and the compression report stay byte for byte
+    unless an op names them. Ops, applied in order:
+      alter          change the stored weights of model.safetensors (one value's sign)
+      decoy          add the untouched model.safetensors as a weights layer decoy.safetensors
+      relabel        give model.safetensors the configuration media type (never probed)
+      strip-record   drop model.safetensors' modelseal.compression record
+      bad-header     make model.safetensors' header length point past its end
+      bf16-header    relabel model.safetensors' first F16 tensor as BF16 in its header
+      probes-v1      make the probes layer version 1: no modelseal.probes.files
+      drop-probe=N   drop tensor N's recorded outputs (and binding) from the probes layer
+      format=V       set dev.modelseal.format.version
+      add-layer=MT   add a layer of media type MT"""
+    b = Bundle(src)
+    m = b.doc(b.manifest_desc(AT_MODEL))
+    layers = m["layers"]
+    target = next(l for l in layers
+                  if l.get("annotations", {}).get("org.cncf.model.filepath") == "model.safetensors")
+    original = b.blob(target["digest"][7:])
+
+    def set_blob(layer, data):
+        layer["digest"], layer["size"] = "sha256:" + b.put_blob(data), len(data)
+
+    def edit_weights(fn):
+        header, body = st_split(b.blob(target["digest"][7:]))
+        body = fn(header, bytearray(body))
+        set_blob(target, st_join(header, bytes(body)))
+
+    for op in ops:
+        if op == "alter":
+            def alter(header, body):
+                comp = json.loads(header["__metadata__"]["modelseal.compression"])["tensors"]
+                name = sorted(comp)[0]
+                at = header[name]["data_offsets"][0] + {
+                    "q8_0": 1, "q4_0": 1, "int8": 3, "q4_k": 1, "q6_k": 209, "f16": 1,
+                    "bf16": 1}[comp[name]["scheme"]]
+                body[at] ^= 0x80
+                return body
+            edit_weights(alter)
+        elif op == "decoy":
+            d = descriptor(MT_WEIGHT, original,
+                           annotations={"org.cncf.model.filepath": "decoy.safetensors"})
+            b.put_blob(original)
+            layers.insert(layers.index(target), d)
+        elif op == "relabel":
+            target["mediaType"] = MT_WCONFIG
+        elif op == "strip-record":
+            edit_weights(lambda h, body: (h["__metadata__"].pop("modelseal.compression"), body)[1])
+        elif op == "bad-header":
+            data = bytearray(b.blob(target["digest"][7:]))
+            data[:8] = struct.pack("<Q", len(data))
+            set_blob(target, bytes(data))
+        elif op == "bf16-header":
+            def relabel(header, body):
+                name = sorted(k for k, v in header.items() if k != "__metadata__"
+                              and v["dtype"] == "F16")[0]
+                header[name]["dtype"] = "BF16"
+                return body
+            edit_weights(relabel)
+        elif op == "probes-v1":
+            pl = next(l for l in layers if l["mediaType"] == MT_PROBES)
+            header, body = st_split(b.blob(pl["digest"][7:]))
+            header["__metadata__"].pop("modelseal.probes.files", None)
+            header["__metadata__"]["modelseal.probes.version"] = "1"
+            set_blob(pl, st_join(header, body))
+        elif op.startswith("drop-probe="):
+            name = op[len("drop-probe="):]
+            pl = next(l for l in layers if l["mediaType"] == MT_PROBES)
+            header, body = st_split(b.blob(pl["digest"][7:]))
+            tensors = [(k, v["dtype"], v["shape"], body[v["data_offsets"][0]:v["data_offsets"][1]])
+                       for k, v in header.items()
+                       if k != "__metadata__" and k not in (name + "@orig", name + "@comp")]
+            meta = header["__metadata__"]
+            files = json.loads(meta.get("modelseal.probes.files", "{}"))
+            files.pop(name, None)
+            if "modelseal.probes.files" in meta:
+                meta["modelseal.probes.files"] = dumps(files).decode()
+            set_blob(pl, safetensors(tensors, meta))
+        elif op.startswith("format="):
+            m["annotations"]["dev.modelseal.format.version"] = op[len("format="):]
+        elif op.startswith("add-layer="):
+            data = b"a layer of a later format version\n"
+            b.put_blob(data)
+            layers.append(descriptor(op[len("add-layer="):], data))
+        else:
+            sys.exit("unknown forge op " + op)
+    cfg = b.doc(m["config"])
+    cfg["modelfs"]["diffIds"] = [l["digest"] for l in layers]
+    cb = dumps(cfg)
+    b.put_blob(cb)
+    m["config"] = descriptor(m["config"]["mediaType"], cb)
+    rebuild(b, m, keyfile=key)
+    # The probes blob stays ahead of the model files (bundle-format.md 4.3).
+    probes = ["blobs/sha256/" + l["digest"][7:] for l in layers if l["mediaType"] == MT_PROBES]
+    b.entries.sort(key=lambda e: 0 if e[0] in probes else 1)
+    b.write(out)
+
+
 def hostile(out, case):
     """Archives with entries that must never be extracted."""
     with tarfile.open(out, "w:", format=tarfile.GNU_FORMAT) as t:
@@ -575,6 +687,8 @@ def main(argv):
     elif cmd == "tamper":
         args = dict(a.split("=", 1) for a in argv[5:])
         tamper(argv[2], argv[3], argv[4], other=args.get("other"), key=args.get("key"))
+    elif cmd == "forge":
+        forge(argv[2], argv[3], argv[4], argv[5:])
     elif cmd == "hostile":
         hostile(argv[2], argv[3])
     elif cmd == "trust-file":

@@ -65,6 +65,9 @@ src = hashlib.sha256(open("wide/model.safetensors", "rb").read()).hexdigest()
 deps = {x["name"]: x["digest"]["sha256"] for x in pred["buildDefinition"]["resolvedDependencies"]}
 subj = {x["name"]: x["digest"]["sha256"] for x in st["subject"][1:]}
 assert deps["model.safetensors"] == src and subj["model.safetensors"] == weights != src
+# A compressed bundle is format 1.1 (bundle-format.md 14), in both places that say so.
+assert man["annotations"]["dev.modelseal.format.version"] == "1.1"
+assert pred["buildDefinition"]["internalParameters"]["formatVersion"] == "1.1"
 PY
 
 # Weights altered after packing, every digest fixed and the statement signed again with the

@@ -27,7 +27,11 @@ def tensor(h, data, name):
 ph, pdata = read_st("p.safetensors")
 meta = ph["__metadata__"]
 assert meta["modelseal.probes.generator"] == "chacha20-box-muller-v1"
-assert meta["modelseal.probes.version"] == "1"
+assert meta["modelseal.probes.version"] == "2"
+# Each probe is bound to the one file that holds its tensor (the base name, as in the report).
+assert json.loads(meta["modelseal.probes.files"]) == {
+    n: "model.safetensors"
+    for n in ("layers.0.attn.weight", "layers.0.mlp.weight", "embed.weight")}, meta
 k = int(meta["modelseal.probes.rows"])
 assert k == 3
 seed = bytes.fromhex(meta["modelseal.probes.seed"])

@@ -7,7 +7,7 @@ expect_in err "usage: modelseal COMMAND"
 run 0 "$M" --help
 expect_in out "commands:"
 run 0 "$M" --version
-expect_in out "modelseal 0.1.0 (bundle format 1)"
+expect_in out "modelseal 0.1.0 (bundle format 1.1)"
 run 2 "$M" frobnicate
 expect_in err "unknown command 'frobnicate'"
 

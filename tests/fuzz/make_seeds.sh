@@ -77,6 +77,13 @@ for c in no-format format-2 resign-extra-subject 'filepath=../escape.md:dotdot' 
 done
 "$PY" "$TOOL" tamper "$B/valid-tiny.mseal" "$B/tamper-foreign-signature.mseal" \
   foreign-signature other="$B/valid-single-file.mseal"
+# A compressed bundle (format 1.1, probes bound to their files) and forgeries
+# of it, re-signed: a decoy weights file, a stripped compression record.
+"$PY" "$TOOL" make-model-wide "$WORK/wide"
+"$M" pack "$WORK/wide" -o "$B/valid-compressed.mseal" --key "$KEY" --name wide --version 1.0.0 \
+  --quantize q4_0 >/dev/null
+"$PY" "$TOOL" forge "$B/valid-compressed.mseal" "$B/forge-decoy.mseal" "$KEY" alter decoy relabel
+"$PY" "$TOOL" forge "$B/valid-compressed.mseal" "$B/forge-strip-record.mseal" "$KEY" strip-record
 size=$(stat -c %s "$B/valid-tiny.mseal")
 head -c $((size / 2)) "$B/valid-tiny.mseal" >"$B/truncate-half.mseal"
 head -c 700 "$B/valid-tiny.mseal" >"$B/truncate-header.mseal"
