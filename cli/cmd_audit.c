@@ -75,6 +75,7 @@ int cmd_audit(int argc, char **argv)
         case 'A':
             if ((rc = cli_parse_time("audit", optarg, &o.at)) != 0)
                 return rc;
+            o.at_set = 1;
             break;
         case 'o': output = optarg; break;
         case 'G':

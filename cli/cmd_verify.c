@@ -67,6 +67,7 @@ typedef struct args {
     int json;
     int force;
     int64_t at;
+    int at_set;
     const char *state;
     const char *parents[CLI_MAX_TRUST];
     size_t nparents;
@@ -117,6 +118,7 @@ static int parse(const char *cmd, const char *help, int argc, char **argv, args 
             int rc = cli_parse_time(cmd, optarg, &a->at);
             if (rc != 0)
                 return rc;
+            a->at_set = 1;
             break;
         }
         case 'o':
@@ -176,6 +178,7 @@ int cmd_verify(int argc, char **argv)
     if ((rc = cli_load_trust("verify", a.trust, a.ntrust, &trust)) != 0)
         return rc;
     ms_verify_options o = {.bundle_path = a.bundle, .trust = trust, .at = a.at,
+                           .at_set = a.at_set,
                            .state_dir = a.state, .parent_paths = a.parents,
                            .parent_path_count = a.nparents};
     ms_report *r = NULL;
@@ -219,7 +222,7 @@ int cmd_unpack(int argc, char **argv)
     ms_unpack_options o = {.bundle_path = a.bundle,
                            .output_dir = a.output,
                            .trust = trust,
-                           .at = a.at,
+                           .at = a.at, .at_set = a.at_set,
                            .force = a.force};
     ms_report *r = NULL;
     ms_error err;

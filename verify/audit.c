@@ -743,7 +743,7 @@ ms_status ms_audit_bundle(const ms_audit_options *opt, char **out, ms_report **r
         return ms_fail(err, MS_E_USAGE, "unknown audit format %d", (int)opt->format);
     const char *path = opt->bundle_path;
     ms_view *v = NULL;
-    int64_t at = opt->at != 0 ? opt->at : (int64_t)time(NULL);
+    int64_t at = opt->at != 0 || opt->at_set ? opt->at : (int64_t)time(NULL);
     ms_prog pg;
     ms_prog_enter(&pg, opt->progress, opt->progress_user);
     ms_status st = ms_verify_view_read(path, MS_LAYOUT_HASH_BLOBS | MS_LAYOUT_HASH_FILE,

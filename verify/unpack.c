@@ -236,7 +236,7 @@ static ms_status unpack(const ms_unpack_options *opt, ms_report **report, ms_err
     ms_view *v = NULL;
     if (opt->trust == NULL)
         return ms_fail(err, MS_E_USAGE, "unpack needs a trust set");
-    int64_t at = opt->at != 0 ? opt->at : (int64_t)time(NULL);
+    int64_t at = opt->at != 0 || opt->at_set ? opt->at : (int64_t)time(NULL);
     ms_status st = ms_verify_view(opt->bundle_path, opt->trust, at, NULL, report, &v,
                                   err);
     if (st != MS_OK)

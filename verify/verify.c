@@ -93,7 +93,7 @@ static ms_status verify(const ms_verify_options *opt, ms_report **report, ms_err
     if (opt == NULL || opt->bundle_path == NULL || report == NULL || opt->trust == NULL)
         return ms_fail(err, MS_E_USAGE, "verify needs a bundle path and a trust set");
     *report = NULL;
-    int64_t at = opt->at != 0 ? opt->at : (int64_t)time(NULL);
+    int64_t at = opt->at != 0 || opt->at_set ? opt->at : (int64_t)time(NULL);
     ms_report *r = ms_report_new(opt->bundle_path);
     if (r == NULL)
         return ms_fail(err, MS_E_NOMEM, "out of memory");

@@ -142,7 +142,8 @@ char *ms_report_render(const ms_report *r, int json);
 typedef struct ms_verify_options {
     const char *bundle_path;
     const ms_trust *trust;     /* who may sign (modelseal/trust.h) */
-    int64_t at;                /* verification time, Unix seconds; 0: now */
+    int64_t at;                /* verification time, Unix seconds; 0: now, unless at_set */
+    int at_set;                /* 1: at is the time even when it is 0 (the epoch) */
     const char *state_dir;     /* rollback state (NULL: none) */
     /* --verify-parents: bundle files and directories of *.mseal files holding
      * the parents named by the lineage (NULL/0: parents are not checked) */
@@ -171,7 +172,8 @@ typedef struct ms_unpack_options {
     const char *bundle_path;
     const char *output_dir;        /* created if missing */
     const ms_trust *trust;
-    int64_t at;                    /* verification time; 0: now */
+    int64_t at;                    /* verification time; 0: now, unless at_set */
+    int at_set;                    /* 1: at is the time even when it is 0 (the epoch) */
     int force;                     /* replace existing files */
     ms_progress_fn progress;       /* NULL: no progress calls (modelseal/progress.h) */
     void *progress_user;           /* handed to progress */
@@ -199,7 +201,8 @@ typedef struct ms_audit_options {
     const char *bundle_path;
     ms_audit_format format;
     const ms_trust *trust;   /* NULL: signatures are listed, not verified */
-    int64_t at;              /* verification time, Unix seconds; 0: now */
+    int64_t at;              /* verification time, Unix seconds; 0: now, unless at_set */
+    int at_set;              /* 1: at is the time even when it is 0 (the epoch) */
     int64_t doc_time;        /* creation time written into the output; < 0: now */
     ms_progress_fn progress;       /* NULL: no progress calls (modelseal/progress.h) */
     void *progress_user;           /* handed to progress */

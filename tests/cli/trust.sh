@@ -67,6 +67,12 @@ $T trust-file rev.json "alice.pub:packager:revokedAt=2024-03-01T00_00_00Z:revoke
 run 1 "$M" verify b.mseal --trust rev.json
 expect_in out "as packager: revoked - key revoked on 2024-03-01T00:00:00Z: key leaked"
 run 0 "$M" verify b.mseal --trust rev.json --at 2024-02-01T00:00:00Z
+# The epoch itself is a time like any other, not "now".
+$T trust-file epoch.json alice.pub:packager:notBefore=2000-01-01T00_00_00Z
+run 0 "$M" verify b.mseal --trust epoch.json
+run 1 "$M" verify b.mseal --trust epoch.json --at 1970-01-01T00:00:00Z
+expect_in out "not-yet-valid - key not valid before 2000-01-01T00:00:00Z"
+run 1 "$M" audit b.mseal --trust epoch.json --at 1970-01-01T00:00:00Z
 run 2 "$M" verify b.mseal --trust rev.json --at yesterday
 expect_in err "--at 'yesterday' is not an RFC 3339 time"
 
