@@ -12,5 +12,6 @@
 #include "modelseal/compress.h"
 #include "modelseal/files.h"
 #include "modelseal/oms.h"
+#include "modelseal/export.h"
 
 #endif
