@@ -9,16 +9,23 @@
 static const char export_help[] =
     "usage: modelseal export BUNDLE --format safetensors --dtype f32|f16|bf16 -o DIR\n"
     "                        --trust FILE [--trust ...] [--at TIME] [--force] [--json]\n"
+    "       modelseal export BUNDLE --format gguf -o FILE.gguf\n"
+    "                        --trust FILE [--trust ...] [--at TIME] [--force] [--json]\n"
     "\n"
-    "Verify a bundle (as verify does), then write its model for a runtime:\n"
-    "plain safetensors shards decoded to DTYPE with the original names and\n"
+    "Verify a bundle (as verify does), then write its model for a runtime.\n"
+    "safetensors: plain shards decoded to DTYPE with the original names and\n"
     "shapes (a shard index gets its total_size recomputed; config and tokenizer\n"
-    "files are copied as stored).  Nothing is written unless the bundle verifies.\n"
+    "files are copied as stored).  gguf: one GGUF v3 file whose quantized\n"
+    "tensors are the stored ggml blocks, with the bundle's provenance in its\n"
+    "metadata (generic mapping: tensors keep their names).  Nothing is written\n"
+    "unless the bundle verifies.\n"
     "\n"
     "options:\n"
-    "  --format FORMAT       safetensors\n"
-    "  --dtype DTYPE         f32, f16 or bf16: the type of every float tensor\n"
-    "  -o, --output DIR      target directory (created if missing)\n"
+    "  --format FORMAT       safetensors or gguf\n"
+    "  --dtype DTYPE         safetensors: f32, f16 or bf16, the type of every float\n"
+    "                        tensor\n"
+    "  -o, --output PATH     safetensors: target directory (created if missing);\n"
+    "                        gguf: the file to write\n"
     "  --trust FILE          a trust file or a public key (as for verify); repeatable\n"
     "  --at TIME             judge key validity at this RFC 3339 time, not now\n"
     "  --force               replace existing files\n"
@@ -71,7 +78,7 @@ int cmd_export(int argc, char **argv)
     if (optind + 1 < argc)
         return cli_usage_error("export", "unexpected argument '%s'", argv[optind + 1]);
     if (format == NULL)
-        return cli_usage_error("export", "missing --format safetensors");
+        return cli_usage_error("export", "missing --format safetensors|gguf");
     ms_export_options o = {.bundle_path = argv[optind], .output = output, .dtype = dtype,
                            .at = at, .force = force};
     if (strcmp(format, "safetensors") == 0) {
@@ -80,11 +87,15 @@ int cmd_export(int argc, char **argv)
             return cli_usage_error("export", "missing --dtype f32|f16|bf16");
         if (strcmp(dtype, "f32") != 0 && strcmp(dtype, "f16") != 0 && strcmp(dtype, "bf16") != 0)
             return cli_usage_error("export", "unknown --dtype '%s' (f32, f16 or bf16)", dtype);
+    } else if (strcmp(format, "gguf") == 0) {
+        o.format = MS_EXPORT_GGUF;
+        if (dtype != NULL)
+            return cli_usage_error("export", "--dtype is for safetensors; GGUF keeps the stored types");
     } else {
-        return cli_usage_error("export", "unknown --format '%s' (safetensors)", format);
+        return cli_usage_error("export", "unknown --format '%s' (safetensors or gguf)", format);
     }
     if (output == NULL)
-        return cli_usage_error("export", "missing -o DIR");
+        return cli_usage_error("export", o.format == MS_EXPORT_GGUF ? "missing -o FILE" : "missing -o DIR");
     if (ntrust == 0)
         return cli_usage_error("export", "missing --trust FILE (a trust file or a public key)");
     ms_trust *trust = NULL;
@@ -104,9 +115,16 @@ int cmd_export(int argc, char **argv)
     }
     if (st != MS_OK)
         cli_fail("export", &err);
-    else if (!json)
+    else if (!json && o.format == MS_EXPORT_GGUF) {
+        printf("verified %s (manifest %s) and wrote %s with %zu tensors: %s\n", o.bundle_path,
+               res.manifest_digest, output, res.tensors, res.kind);
+        if (res.converted > 0)
+            printf("converted %zu int8 tensor%s to f16 (f32 past the f16 range; ggml has no per-row int8 type: "
+                   "docs/export.md)\n", res.converted, res.converted == 1 ? "" : "s");
+    } else if (!json) {
         printf("verified %s (manifest %s) and exported %zu tensors in %zu files as %s into %s\n",
                o.bundle_path, res.manifest_digest, res.tensors, res.files, res.kind, output);
+    }
     ms_report_free(r);
     ms_trust_free(trust);
     return ms_exit_status(st);

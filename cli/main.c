@@ -18,7 +18,7 @@ static const char usage_text[] =
     "  inspect  describe a bundle (no trust decision)\n"
     "  audit    lineage and license picture; SPDX 3, CycloneDX 1.6 and DOT export\n"
     "  unpack   verify a bundle, then write its model files\n"
-    "  export   verify a bundle, then write its model for a runtime (safetensors)\n"
+    "  export   verify a bundle, then write its model for a runtime (safetensors, GGUF)\n"
     "  compress quantize and prune a safetensors model, with a fidelity report\n"
     "  verify-oms verify a model against an OpenSSF Model Signing (OMS) key signature\n"
     "  sign-oms   sign a model in the OpenSSF Model Signing (OMS) format with a key\n"

@@ -161,6 +161,9 @@ ms_status ms_export(const ms_export_options *opt, ms_report **report, ms_export_
         if (opt->dtype == NULL || (strcmp(opt->dtype, "f32") != 0 && strcmp(opt->dtype, "f16") != 0 &&
                                    strcmp(opt->dtype, "bf16") != 0))
             return ms_fail(err, MS_E_USAGE, "export to safetensors needs a dtype: f32, f16 or bf16");
+    } else if (opt->format == MS_EXPORT_GGUF) {
+        if (opt->dtype != NULL)
+            return ms_fail(err, MS_E_USAGE, "export to GGUF keeps the stored types; no dtype");
     } else {
         return ms_fail(err, MS_E_USAGE, "unknown export format %d", (int)opt->format);
     }
@@ -170,7 +173,10 @@ ms_status ms_export(const ms_export_options *opt, ms_report **report, ms_export_
     if (st != MS_OK)
         return st;
     snprintf(res->manifest_digest, sizeof res->manifest_digest, "sha256:%s", v->manifest_hex);
-    st = ms_export_safetensors(opt, v, res, err);
+    if (opt->format == MS_EXPORT_SAFETENSORS)
+        st = ms_export_safetensors(opt, v, res, err);
+    else
+        st = ms_export_gguf(opt, v, *report, res, err);
     /* The report said "verified"; say that the export did not succeed. */
     if (st != MS_OK && *report != NULL)
         ms_report_set_error(*report, err != NULL ? err->message : ms_strerror(st));

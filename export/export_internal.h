@@ -33,5 +33,7 @@ int ms_export_ends_with(const char *s, const char *suffix);
 
 ms_status ms_export_safetensors(const ms_export_options *opt, const ms_view *v,
                                 ms_export_result *res, ms_error *err);
+ms_status ms_export_gguf(const ms_export_options *opt, const ms_view *v, const ms_report *r,
+                         ms_export_result *res, ms_error *err);
 
 #endif

@@ -22,13 +22,14 @@ extern "C" {
 
 typedef enum ms_export_format {
     MS_EXPORT_SAFETENSORS = 1, /* plain safetensors shards, decoded, in a directory */
+    MS_EXPORT_GGUF = 2,        /* one GGUF v3 file, quantized blocks as stored */
 } ms_export_format;
 
 typedef struct ms_export_options {
     const char *bundle_path;
-    const char *output;        /* a directory (created if missing) */
+    const char *output;        /* safetensors: a directory (created if missing); gguf: a file */
     ms_export_format format;
-    const char *dtype;         /* "f32", "f16" or "bf16" */
+    const char *dtype;         /* safetensors: "f32", "f16" or "bf16"; gguf: NULL */
     const ms_trust *trust;
     int64_t at;                /* verification time; 0: now */
     int force;                 /* replace existing files */
@@ -37,7 +38,8 @@ typedef struct ms_export_options {
 typedef struct ms_export_result {
     size_t files;              /* files written */
     size_t tensors;            /* tensors written */
-    char kind[64];             /* what was written: "safetensors (f16)", ... */
+    size_t converted;          /* gguf: int8 tensors (no ggml type) converted to f16/f32 */
+    char kind[128];            /* what was written: "safetensors (f16)", "generic GGUF (...)" */
     char manifest_digest[80];  /* "sha256:..." of the bundle's model manifest */
 } ms_export_result;
 
