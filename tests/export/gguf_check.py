@@ -16,7 +16,7 @@ import struct
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "gguf"))
-from gguf_tool import parse  # noqa: E402
+parse = __import__("gguf_tool").parse  # a sibling script, not an installed module
 
 path, udir, digest, keyid, arch = sys.argv[1:6]
 data = open(path, "rb").read()

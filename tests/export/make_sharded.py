@@ -10,7 +10,7 @@ import struct
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "cli"))
-from bundle_tool import safetensors  # noqa: E402
+safetensors = __import__("bundle_tool").safetensors  # a sibling script, not an installed module
 
 d = sys.argv[1]
 os.makedirs(d, exist_ok=True)
