@@ -65,6 +65,27 @@ expect_in out "generic GGUF (general.architecture 'gptneox')"
 run 0 "$PY" "$X/gguf_check.py" neox.gguf "$(mkdir -p u-neox && "$M" unpack neox.mseal -o u-neox --trust k.pub >/dev/null && echo u-neox)" \
   "$(digest neox.mseal)" "$(signer neox.mseal)" gptneox
 
+# What GGUF cannot hold is refused by name before anything is written: a name past ggml's
+# 63 bytes, a dtype with no ggml type.
+"$PY" - <<'PY'
+import os, struct, sys
+sys.path.insert(0, os.path.join(os.environ["MS_SRC"], "tests", "cli"))
+safetensors = __import__("bundle_tool").safetensors
+os.makedirs("longname", exist_ok=True)
+open("longname/model.safetensors", "wb").write(safetensors(
+    [("model.layers.0.a_tensor_name_that_is_far_too_long_for_ggml.weight", "F32", [4], bytes(16))], {}))
+os.makedirs("u8", exist_ok=True)
+open("u8/model.safetensors", "wb").write(safetensors([("mask", "U8", [4], bytes(4))], {}))
+PY
+run 0 "$M" pack longname -o longname.mseal --key k.key --spec spec.json
+run 3 "$M" export longname.mseal --format gguf -o longname.gguf --trust k.pub
+expect_in err "tensor 'model.layers.0.a_tensor_name_that_is_far_too_long_for_ggml.weight': a GGUF tensor name has 1 to 63 bytes"
+[ ! -e longname.gguf ] || fail "a refused export left its output"
+run 0 "$M" pack u8 -o u8.mseal --key k.key --spec spec.json
+run 3 "$M" export u8.mseal --format gguf -o u8.gguf --trust k.pub
+expect_in err "model.safetensors: tensor 'mask': dtype U8 has no ggml type"
+[ ! -e u8.gguf ] || fail "a refused export left its output"
+
 # Existing output kept unless --force; refused before anything is written.
 cp q4_k.gguf keep.gguf
 run 3 "$M" export q8_0.mseal --format gguf -o keep.gguf --trust k.pub
