@@ -87,9 +87,14 @@ ms_status ms_gguf_writer_new(uint32_t alignment, ms_gguf_writer **out, ms_error 
     if (w == NULL)
         return ms_fail(err, MS_E_NOMEM, "out of memory");
     w->alignment = alignment;
+    if (alignment != MS_GGUF_DEFAULT_ALIGNMENT) {
+        ms_status st = ms_gguf_writer_add_u32(w, "general.alignment", alignment, err);
+        if (st != MS_OK) {
+            ms_gguf_writer_free(w);
+            return st;
+        }
+    }
     *out = w;
-    if (alignment != MS_GGUF_DEFAULT_ALIGNMENT)
-        return ms_gguf_writer_add_u32(w, "general.alignment", alignment, err);
     return MS_OK;
 }
 
