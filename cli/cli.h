@@ -50,5 +50,6 @@ int cmd_compress(int argc, char **argv);
 int cmd_sign(int argc, char **argv);
 int cmd_verify_oms(int argc, char **argv);
 int cmd_sign_oms(int argc, char **argv);
+int cmd_export(int argc, char **argv);
 
 #endif

@@ -19,6 +19,7 @@ static const char usage_text[] =
     "  inspect  describe a bundle (no trust decision)\n"
     "  audit    lineage and license picture; SPDX 3, CycloneDX 1.6 and DOT export\n"
     "  unpack   verify a bundle, then write its model files\n"
+    "  export   verify a bundle, then write its model for a runtime (safetensors, GGUF)\n"
     "  compress quantize and prune a safetensors model, with a fidelity report\n"
     "  verify-oms verify a model against an OpenSSF Model Signing (OMS) key signature\n"
     "  sign-oms   sign a model in the OpenSSF Model Signing (OMS) format with a key\n"
@@ -126,6 +127,7 @@ int main(int argc, char **argv)
         {"inspect", cmd_inspect}, {"unpack", cmd_unpack}, {"compress", cmd_compress}, {"sign", cmd_sign},
         {"audit", cmd_audit},
         {"verify-oms", cmd_verify_oms}, {"sign-oms", cmd_sign_oms},
+        {"export", cmd_export},
     };
     cli_signals_install();
     /* Nothing here uses OpenBLAS's threads: stop their start-up spinning. */

@@ -13,5 +13,6 @@
 #include "modelseal/files.h"
 #include "modelseal/oms.h"
 #include "modelseal/progress.h"
+#include "modelseal/export.h"
 
 #endif

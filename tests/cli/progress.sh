@@ -149,6 +149,13 @@ printf 'modelseal unpack: reading the bundle\nmodelseal unpack: writing files\n'
 cmp -s phases want || { cat .err >&2; fail "unpack --progress plain: not one line per phase"; }
 grep -Eq "^modelseal unpack: writing files: [0-9]+ bytes \([0-9]+ B\), 4 files in " .err ||
   { cat .err >&2; fail "unpack --progress plain: files line"; }
+run 0 "$M" export b.mseal --format safetensors --dtype f32 -o exported --trust alice.pub \
+  --progress plain
+cut -d: -f1-2 .err >phases
+printf 'modelseal export: reading the bundle\nmodelseal export: writing files\n' >want
+cmp -s phases want || { cat .err >&2; fail "export --progress plain: not one line per phase"; }
+run 0 "$M" export b.mseal --format gguf -o e.gguf --trust alice.pub --quiet
+[ ! -s .err ] || { cat .err >&2; fail "export --quiet printed on stderr"; }
 
 # Usage: a bad mode is refused; inspect has no progress.
 run 2 "$M" verify b.mseal --trust alice.pub --progress fancy
