@@ -48,6 +48,7 @@ int cmd_inspect(int argc, char **argv);
 int cmd_unpack(int argc, char **argv);
 int cmd_compress(int argc, char **argv);
 int cmd_sign(int argc, char **argv);
+int cmd_policy(int argc, char **argv);
 int cmd_verify_oms(int argc, char **argv);
 int cmd_sign_oms(int argc, char **argv);
 

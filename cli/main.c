@@ -18,6 +18,7 @@ static const char usage_text[] =
     "  inspect  describe a bundle (no trust decision)\n"
     "  audit    lineage and license picture; SPDX 3, CycloneDX 1.6 and DOT export\n"
     "  unpack   verify a bundle, then write its model files\n"
+    "  policy   check a deployment policy, or write a starting one\n"
     "  compress quantize and prune a safetensors model, with a fidelity report\n"
     "  verify-oms verify a model against an OpenSSF Model Signing (OMS) key signature\n"
     "  sign-oms   sign a model in the OpenSSF Model Signing (OMS) format with a key\n"
@@ -104,7 +105,7 @@ int main(int argc, char **argv)
     } commands[] = {
         {"keygen", cmd_keygen}, {"pack", cmd_pack},     {"verify", cmd_verify},
         {"inspect", cmd_inspect}, {"unpack", cmd_unpack}, {"compress", cmd_compress}, {"sign", cmd_sign},
-        {"audit", cmd_audit},
+        {"audit", cmd_audit}, {"policy", cmd_policy},
         {"verify-oms", cmd_verify_oms}, {"sign-oms", cmd_sign_oms},
     };
     cli_signals_install();

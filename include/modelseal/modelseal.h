@@ -11,5 +11,6 @@
 #include "modelseal/bundle.h"
 #include "modelseal/compress.h"
 #include "modelseal/files.h"
+#include "modelseal/policy.h"
 
 #endif
