@@ -7,7 +7,8 @@
 
 static const char verify_help[] =
     "usage: modelseal verify BUNDLE --trust FILE [--trust FILE ...] [--at TIME]\n"
-    "                        [--state DIR] [--verify-parents PATH ...] [--json]\n"
+    "                        [--state DIR] [--verify-parents PATH ...]\n"
+    "                        [--policy FILE] [--json]\n"
     "\n"
     "Verify a bundle: re-hash every blob, check the manifest graph and the format\n"
     "version, require a valid signature by a trusted key, and check the signed\n"
@@ -23,11 +24,13 @@ static const char verify_help[] =
     "  --verify-parents PATH also verify the parent bundles the lineage names: PATH is\n"
     "                        a bundle or a directory of *.mseal files; repeatable.\n"
     "                        Every base model with a digest must be found and verify\n"
+    "  --policy FILE         once every check passed, evaluate this deployment policy\n"
+    "                        (docs/policy.md); a failed rule in enforce mode rejects\n"
     "  --json                print the JSON report (docs/cli.md) instead of text\n"
     "  -h, --help            show this help\n"
     "\n"
-    "exit status: 0 verified, 1 rejected, 2 usage error, 3 could not check,\n"
-    "4 internal error\n";
+    "exit status: 0 verified, 1 rejected, 2 usage error, 3 could not check (also: the\n"
+    "policy is unreadable, invalid or expired), 4 internal error\n";
 
 static const char inspect_help[] =
     "usage: modelseal inspect BUNDLE [--json]\n"
@@ -66,6 +69,7 @@ typedef struct args {
     const char *state;
     const char *parents[CLI_MAX_TRUST];
     size_t nparents;
+    const char *policy;
 } args;
 
 /* Shared option parsing; `allowed` lists the long options the command takes. */
@@ -78,6 +82,7 @@ static int parse(const char *cmd, const char *help, int argc, char **argv, args 
         {"help", no_argument, NULL, 'h'},        {"at", required_argument, NULL, 'A'},
         {"state", required_argument, NULL, 'S'},
         {"verify-parents", required_argument, NULL, 'P'},
+        {"policy", required_argument, NULL, 'Y'},
         {NULL, 0, NULL, 0},
     };
     memset(a, 0, sizeof *a);
@@ -104,6 +109,11 @@ static int parse(const char *cmd, const char *help, int argc, char **argv, args 
             if (a->nparents == CLI_MAX_TRUST)
                 return cli_usage_error(cmd, "more than %d --verify-parents options", CLI_MAX_TRUST);
             a->parents[a->nparents++] = optarg;
+            break;
+        case 'Y':
+            if (!want_trust || want_output)
+                return cli_usage_error(cmd, "unknown option '--policy'");
+            a->policy = optarg;
             break;
         case 'A': {
             if (!want_trust)
@@ -158,9 +168,14 @@ int cmd_verify(int argc, char **argv)
     ms_trust *trust = NULL;
     if ((rc = cli_load_trust("verify", a.trust, a.ntrust, &trust)) != 0)
         return rc;
+    ms_policy *policy = NULL;
+    if (a.policy != NULL && (rc = cli_load_policy("verify", a.policy, a.at, &policy)) != 0) {
+        ms_trust_free(trust);
+        return rc;
+    }
     ms_verify_options o = {.bundle_path = a.bundle, .trust = trust, .at = a.at,
                            .state_dir = a.state, .parent_paths = a.parents,
-                           .parent_path_count = a.nparents};
+                           .parent_path_count = a.nparents, .policy = policy};
     ms_report *r = NULL;
     ms_error err;
     ms_status st = ms_verify(&o, &r, &err);
@@ -169,6 +184,7 @@ int cmd_verify(int argc, char **argv)
     if (st != MS_OK && st != MS_E_REJECTED)
         cli_fail("verify", &err);
     ms_report_free(r);
+    ms_policy_free(policy);
     ms_trust_free(trust);
     return ms_exit_status(st);
 }

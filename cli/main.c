@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli/cli.h"
 #include "modelseal/compress.h"
@@ -49,6 +50,29 @@ int cli_load_trust(const char *cmd, char **paths, size_t n, ms_trust **trust)
     ms_error err;
     if (ms_trust_load((const char *const *)paths, n, trust, &err) != MS_OK)
         return cli_fail(cmd, &err);
+    return 0;
+}
+
+int cli_load_policy(const char *cmd, const char *path, int64_t at, ms_policy **out)
+{
+    char *problems = NULL;
+    ms_error err;
+    ms_status st = ms_policy_load(path, out, &problems, &err);
+    if (st == MS_E_FORMAT && problems != NULL && problems[0] != '\0') {
+        for (char *line = strtok(problems, "\n"); line != NULL; line = strtok(NULL, "\n"))
+            fprintf(stderr, "modelseal %s: policy %s: %s\n", cmd, path, line);
+        free(problems);
+        return EXIT_CANNOT_CHECK;
+    }
+    free(problems);
+    if (st != MS_OK)
+        return cli_fail(cmd, &err);
+    if (ms_policy_check_expiry(*out, at != 0 ? at : (int64_t)time(NULL), &err) != MS_OK) {
+        fprintf(stderr, "modelseal %s: %s: %s\n", cmd, path, err.message);
+        ms_policy_free(*out);
+        *out = NULL;
+        return EXIT_CANNOT_CHECK;
+    }
     return 0;
 }
 

@@ -17,6 +17,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <cjson/cJSON.h>
+
 #include "modelseal/policy.h"
 #include "policy/propagate.h"
 #include "policy/spdx.h"
@@ -205,6 +207,11 @@ struct ms_policy_results {
  */
 ms_status ms_policy_evaluate(const ms_policy *p, const ms_policy_facts *f,
                              ms_policy_results **out, ms_error *err);
+
+/* The results as a compact table (malloc'd text) and as the report's
+ * "policy" object (policy/policy_render.c); NULL when out of memory. */
+char *ms_policy_results_text(const ms_policy_results *r);
+cJSON *ms_policy_results_json(const ms_policy_results *r);
 
 /* "pass", "fail", "warn", "not-evaluated". */
 const char *ms_policy_verdict_name(ms_policy_verdict v);

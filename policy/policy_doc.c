@@ -423,8 +423,8 @@ static int check_format_version(ctx *c, const char *path, const char *s)
         else if (*d < '0' || *d > '9')
             break;
     }
-    if (*d != '\0' || dots != 1 || s[0] == '.' || d[-1] == '.') {
-        problem(c, path, "'%s' is not a format version like '1.0'", s);
+    if (*d != '\0' || dots > 1 || s[0] == '.' || d[-1] == '.' || strstr(s, "..") != NULL) {
+        problem(c, path, "'%s' is not a format version like '1' or '1.0'", s);
         return 0;
     }
     return 1;

@@ -334,7 +334,7 @@ static int compression_known(judge *j, const char *rule)
         return 1;
     ms_policy_evidence(j, "no compression report layer");
     ms_policy_record(j, rule, MS_VERDICT_NOT_EVALUATED,
-            "the bundle carries no compression report (pack with --compression-report)");
+            "the bundle carries no compression report (pack with --quantize or --recipe)");
     return 0;
 }
 
@@ -393,7 +393,7 @@ static void rule_compression(judge *j)
         if (w == NULL) {
             ms_policy_evidence(j, "no probe SQNR in the compression report");
             ms_policy_record(j, "compression.probeSqnr", MS_VERDICT_NOT_EVALUATED,
-                    "compress with probes so output fidelity is measured");
+                    "pack with probes (not --no-probes) so output fidelity is measured");
         } else {
             int ok = w->probe_sqnr_db >= p->min_probe_sqnr.v;
             ms_policy_evidence(j, "worst probe '%s' %.2f dB, floor %.2f dB (compression report)", ms_policy_q(w->name),
@@ -440,8 +440,18 @@ static void rule_compression(judge *j)
         int ok = f->has_probes && f->probes_checked;
         ms_policy_record(j, "integrity.probes", ok ? MS_VERDICT_PASS : MS_VERDICT_FAIL,
                 ok ? "integrity probes were checked"
-                   : "the bundle has no checked integrity probes: compress with --probes");
+                   : "the bundle has no checked integrity probes: pack with --quantize or --recipe, without --no-probes");
     }
+}
+
+/* "1" and "1.0" name the same format version. */
+static int same_format_version(const char *a, const char *b)
+{
+    size_t la = strcspn(a, "."), lb = strcspn(b, ".");
+    if (la != lb || strncmp(a, b, la) != 0)
+        return 0;
+    const char *ma = a[la] ? a + la + 1 : "0", *mb = b[lb] ? b + lb + 1 : "0";
+    return strcmp(ma, mb) == 0;
 }
 
 static void rule_release(judge *j)
@@ -492,7 +502,9 @@ static void rule_release(judge *j)
     }
     if (p->format_versions.n > 0) {
         const char *fv = f->format_version;
-        int ok = fv != NULL && ms_policy_in_list(&p->format_versions, fv);
+        int ok = 0;
+        for (size_t i = 0; fv != NULL && i < p->format_versions.n && !ok; i++)
+            ok = same_format_version(p->format_versions.v[i], fv);
         ms_policy_evidence(j, "format version %s (manifest)", fv ? ms_policy_q(fv) : "unknown");
         ms_policy_record(j, "bundle.formatVersion", ok ? MS_VERDICT_PASS : MS_VERDICT_FAIL,
                 ok ? "the bundle format version is allowed"

@@ -7,12 +7,12 @@
 
 static const char template_text[] =
     "{\n"
-    "  \"$comment\": \"A modelseal deployment policy (docs/policy.md). verify --policy evaluates every rule below; remove a rule to stop checking it.\",\n"
+    "  \"$comment\": \"A modelseal deployment policy (docs/policy.md). verify --policy evaluates every rule below; remove a rule to stop checking it. optional: rules that may stay not-evaluated in enforce mode (here the compression rules, for bundles packed without compression); mode audit reports every failure without rejecting.\",\n"
     "  \"policyVersion\": 1,\n"
     "  \"name\": \"my-release-policy\",\n"
     "  \"mode\": \"enforce\",\n"
     "  \"expires\": \"2030-01-01T00:00:00Z\",\n"
-    "  \"optional\": [],\n"
+    "  \"optional\": [\"compression.schemes\", \"compression.worstSqnr\", \"compression.modelSqnr\", \"compression.bitsPerWeight\", \"compression.sparsity\", \"compression.fallbacks\"],\n"
     "  \"licenses\": {\n"
     "    \"$comment\": \"allow/allowClasses: some choice of the declared license's OR alternatives must use only these; deny/denyClasses: never. unknown: allow, warn or deny licenses modelseal cannot classify. denyInherited: conditions the lineage may not pass on. conflicts: fail or warn.\",\n"
     "    \"allowClasses\": [\"permissive\"],\n"
@@ -66,7 +66,7 @@ static const char template_text[] =
     "  \"bundle\": {\n"
     "    \"$comment\": \"maxSizeBytes: the bundle file. formatVersions: bundle format versions accepted.\",\n"
     "    \"maxSizeBytes\": 17179869184,\n"
-    "    \"formatVersions\": [\"1.0\"]\n"
+    "    \"formatVersions\": [\"1\"]\n"
     "  }\n"
     "}\n";
 

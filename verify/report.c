@@ -7,6 +7,7 @@
 
 #include "core/json.h"
 #include "core/text.h"
+#include "policy/policy.h"
 #include "verify/report.h"
 
 typedef struct check {
@@ -42,6 +43,8 @@ struct ms_report {
     roleline *roles;
     size_t role_count;
     int oom;
+    ms_policy_results *policy; /* verify --policy: owned */
+    char *policy_skipped;      /* why the policy was not run, or NULL */
 };
 
 static char *dup_or_null(const char *s)
@@ -85,7 +88,27 @@ void ms_report_free(ms_report *r)
     free(r->manifest_digest);
     free(r->format_version);
     free(r->error);
+    ms_policy_results_free(r->policy);
+    free(r->policy_skipped);
     free(r);
+}
+
+void ms_report_set_policy(ms_report *r, ms_policy_results *res)
+{
+    ms_policy_results_free(r->policy);
+    r->policy = res;
+}
+
+void ms_report_policy_skipped(ms_report *r, const char *why)
+{
+    free(r->policy_skipped);
+    if ((r->policy_skipped = strdup(why)) == NULL)
+        r->oom = 1;
+}
+
+const ms_policy_results *ms_report_policy(const ms_report *r)
+{
+    return r != NULL ? r->policy : NULL;
 }
 
 int ms_report_check(ms_report *r, const char *name, int ok, const char *fmt, ...)
@@ -215,7 +238,8 @@ static const char *status_word(const ms_report *r)
 {
     if (r->error != NULL)
         return "error";
-    return ms_report_failures(r) == 0 ? "verified" : "rejected";
+    return ms_report_failures(r) == 0 && !ms_policy_results_blocking(r->policy) ? "verified"
+                                                                               : "rejected";
 }
 
 static char *render_json(const ms_report *r)
@@ -228,7 +252,7 @@ static char *render_json(const ms_report *r)
     cJSON_AddStringToObject(o, "toolVersion", ms_version());
     cJSON_AddStringToObject(o, "bundle", r->bundle);
     cJSON_AddStringToObject(o, "status", status_word(r));
-    cJSON_AddBoolToObject(o, "verified", r->error == NULL && ms_report_failures(r) == 0);
+    cJSON_AddBoolToObject(o, "verified", strcmp(status_word(r), "verified") == 0);
     if (r->error != NULL)
         cJSON_AddStringToObject(o, "error", r->error);
     cJSON *m = cJSON_AddObjectToObject(o, "model");
@@ -280,6 +304,20 @@ static char *render_json(const ms_report *r)
         cJSON_AddItemToArray(checks, c);
     }
     ms_json_add_u64(o, "failures", ms_report_failures(r));
+    if (r->policy != NULL) {
+        cJSON *p = ms_policy_results_json(r->policy);
+        if (p == NULL || !cJSON_AddItemToObject(o, "policy", p)) {
+            cJSON_Delete(p);
+            cJSON_Delete(o);
+            return NULL;
+        }
+    } else if (r->policy_skipped != NULL) {
+        cJSON *p = cJSON_AddObjectToObject(o, "policy");
+        if (p != NULL) {
+            cJSON_AddStringToObject(p, "state", "not-run");
+            cJSON_AddStringToObject(p, "reason", r->policy_skipped);
+        }
+    }
     char *s = ms_json_print_pretty(o);
     cJSON_Delete(o);
     return s;
@@ -315,9 +353,22 @@ static char *render_text(const ms_report *r)
                   ms_text_clean(r->checks[i].detail));
     if (r->error != NULL)
         ms_strbuf_printf(&b, "could not check: %s\n", ms_text_clean(r->error));
+    if (r->policy != NULL) {
+        char *t = ms_policy_results_text(r->policy);
+        if (t == NULL)
+            b.oom = 1;
+        else
+            ms_strbuf_printf(&b, "%s", t);
+        free(t);
+    } else if (r->policy_skipped != NULL) {
+        ms_strbuf_printf(&b, "policy:    not run: %s\n", ms_text_clean(r->policy_skipped));
+    }
     size_t f = ms_report_failures(r);
     if (r->error != NULL)
         ms_strbuf_printf(&b, "result: ERROR (bundle could not be fully checked)\n");
+    else if (f == 0 && ms_policy_results_blocking(r->policy))
+        ms_strbuf_printf(&b, "result: REJECTED (%zu checks passed; %zu policy rule%s failed)\n",
+                         r->check_count, r->policy->fail, r->policy->fail == 1 ? "" : "s");
     else if (f == 0)
         ms_strbuf_printf(&b, "result: VERIFIED (%zu checks passed)\n", r->check_count);
     else

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "modelseal/bundle.h"
+#include "modelseal/policy.h"
 
 #define MS_REPORT_VERSION 1
 
@@ -34,6 +35,12 @@ typedef struct ms_report_sig {
 size_t ms_report_signature_count(const ms_report *r);
 /* Fill *out with verdict i; 0 when i is out of range. */
 int ms_report_signature_get(const ms_report *r, size_t i, ms_report_sig *out);
+
+/* verify --policy: attach the results (the report owns them), or say why the
+ * policy was not run (an earlier check failed). */
+void ms_report_set_policy(ms_report *r, ms_policy_results *res);
+void ms_report_policy_skipped(ms_report *r, const char *why);
+const ms_policy_results *ms_report_policy(const ms_report *r);
 
 /* Details of the failed checks as malloc'd strings; returns their count. */
 size_t ms_report_failed_details(const ms_report *r, char ***out);

@@ -3,7 +3,9 @@
 #include <time.h>
 
 #include "core/error_internal.h"
+#include "policy/policy.h"
 #include "verify/parents.h"
+#include "verify/policy_check.h"
 #include "verify/rollback.h"
 #include "verify/view.h"
 
@@ -62,29 +64,58 @@ ms_status ms_verify_view_read(const char *path, int read_flags, const ms_trust *
     return MS_OK;
 }
 
+/* verify --policy, once every check passed: judge the verified view. */
+static ms_status verify_policy(const ms_verify_options *opt, const ms_view *v, int64_t at,
+                               ms_report *r, ms_error *err)
+{
+    ms_policy_results *res = NULL;
+    ms_status st = ms_policy_check_view(v, opt->bundle_path, opt->policy, r, at,
+                                        opt->state_dir != NULL, opt->parent_path_count > 0,
+                                        &res, err);
+    if (st != MS_OK) {
+        ms_report_set_error(r, err != NULL ? err->message : ms_strerror(st));
+        return st;
+    }
+    ms_report_set_policy(r, res);
+    if (ms_policy_results_blocking(res))
+        return ms_fail(err, MS_E_REJECTED, "%s: rejected by policy '%s': %zu rule(s) failed",
+                       opt->bundle_path, ms_policy_name(opt->policy), res->fail);
+    return MS_OK;
+}
+
 ms_status ms_verify(const ms_verify_options *opt, ms_report **report, ms_error *err)
 {
     if (opt == NULL || opt->bundle_path == NULL || report == NULL || opt->trust == NULL)
         return ms_fail(err, MS_E_USAGE, "verify needs a bundle path and a trust set");
     int64_t at = opt->at != 0 ? opt->at : (int64_t)time(NULL);
-    if (opt->parent_path_count == 0)
+    if (opt->parent_path_count == 0 && opt->policy == NULL)
         return ms_verify_view(opt->bundle_path, opt->trust, at, opt->state_dir, report, NULL,
                               err);
     ms_view *v = NULL;
-    ms_status st = ms_verify_view(opt->bundle_path, opt->trust, at, opt->state_dir, report, &v,
-                                  err);
-    if (st != MS_OK)
-        return st;
-    st = ms_parents_check(v, opt->parent_paths, opt->parent_path_count, opt->trust, at, *report,
-                          err);
-    ms_view_free(v);
-    if (st != MS_OK) {
-        ms_report_set_error(*report, err != NULL ? err->message : ms_strerror(st));
-        return st;
+    /* A policy may judge the bundle's size: count it in the same single read. */
+    int flags = MS_LAYOUT_HASH_BLOBS | (opt->policy != NULL ? MS_LAYOUT_HASH_FILE : 0);
+    ms_status st = ms_verify_view_read(opt->bundle_path, flags, opt->trust, at, opt->state_dir,
+                                       report, &v, err);
+    if (st == MS_OK && opt->parent_path_count > 0) {
+        st = ms_parents_check(v, opt->parent_paths, opt->parent_path_count, opt->trust, at,
+                              *report, err);
+        if (st != MS_OK) {
+            ms_report_set_error(*report, err != NULL ? err->message : ms_strerror(st));
+        } else {
+            size_t f = ms_report_failures(*report);
+            if (f > 0)
+                st = ms_fail(err, MS_E_REJECTED, "%s: rejected: %zu check(s) failed",
+                             opt->bundle_path, f);
+        }
     }
-    size_t f = ms_report_failures(*report);
-    if (f > 0)
-        return ms_fail(err, MS_E_REJECTED, "%s: rejected: %zu check(s) failed",
-                       opt->bundle_path, f);
-    return MS_OK;
+    if (opt->policy != NULL && *report != NULL) {
+        if (st == MS_OK)
+            st = verify_policy(opt, v, at, *report, err);
+        else
+            ms_report_policy_skipped(*report, st == MS_E_REJECTED
+                                                  ? "the bundle failed verification"
+                                                  : "the bundle could not be checked");
+    }
+    ms_view_free(v);
+    return st;
 }

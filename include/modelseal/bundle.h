@@ -125,6 +125,9 @@ typedef struct ms_verify_options {
      * the parents named by the lineage (NULL/0: parents are not checked) */
     const char *const *parent_paths;
     size_t parent_path_count;
+    /* --policy (modelseal/policy.h): evaluated once every check passed; a
+     * failed rule in enforce mode makes ms_verify return MS_E_REJECTED */
+    const struct ms_policy *policy;
 } ms_verify_options;
 
 /*
