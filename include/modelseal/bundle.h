@@ -177,6 +177,9 @@ typedef struct ms_audit_options {
     const ms_trust *trust;   /* NULL: signatures are listed, not verified */
     int64_t at;              /* verification time, Unix seconds; 0: now */
     int64_t doc_time;        /* creation time written into the output; < 0: now */
+    /* --policy (text and json formats): the policy's verdicts are added beside
+     * the license picture; they do not change the status */
+    const struct ms_policy *policy;
 } ms_audit_options;
 
 /*
