@@ -35,6 +35,9 @@ JSON
 "$M" sign rich.mseal --key bob.key --role approver >/dev/null
 # fine: the same at q8_0, no probes, signed with an ECDSA key only.
 "$M" pack wide -o fine.mseal --key carol.key --spec rich.json --quantize q8_0 --no-probes >/dev/null
+# edge: q4_k, magnitude-pruned; one weight's rows do not fit q4_k and fall back to q4_0.
+"$M" pack wide -o edge.mseal --key alice.key --spec rich.json --quantize q4_k \
+  --prune magnitude:0.5 >/dev/null
 # nc: a non-commercial dataset without digest, a use-restricted base model, declared MIT.
 cat >nc.json <<JSON
 {

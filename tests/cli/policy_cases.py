@@ -150,6 +150,12 @@ CASES = [
      {"compression.bitsPerWeight": FAIL}, "too many bits per weight"),
     ("cmp-sparsity-pass", "verify rich.mseal", P(compression={"maxSparsity": 0.5}), 0,
      {"compression.sparsity": PASS}, "sparsity"),
+    ("cmp-sparsity-fail", "verify rich.mseal", P(compression={"maxSparsity": 0.1}), 1,
+     {"compression.sparsity": FAIL}, "the model is pruned more than allowed"),
+    ("cmp-fallbacks-fail", "verify edge.mseal", P(compression={"allowFallbacks": False}), 1,
+     {"compression.fallbacks": FAIL}, "tensor 'layers.0.mlp.weight' asked q4_k, got q4_0"),
+    ("cmp-fallbacks-allowed", "verify edge.mseal", P(compression={"allowFallbacks": True}), 0,
+     {"compression.fallbacks": PASS}, "asked q4_k, got q4_0"),
     ("cmp-fallbacks-pass", "verify rich.mseal", P(compression={"allowFallbacks": False}), 0,
      {"compression.fallbacks": PASS}, "every tensor got its requested scheme"),
     # integrity
