@@ -702,6 +702,7 @@ ms_status ms_policy_parse(const char *buf, size_t len, const char *what, ms_poli
 {
     if (out == NULL || (buf == NULL && len > 0))
         return ms_fail(err, MS_E_USAGE, "policy: no document given");
+    ms_error_clear(err);
     *out = NULL;
     if (problems != NULL)
         *problems = NULL;
@@ -783,6 +784,7 @@ int ms_policy_is_audit(const ms_policy *p)
 
 ms_status ms_policy_check_expiry(const ms_policy *p, int64_t at, ms_error *err)
 {
+    ms_error_clear(err);
     if (p == NULL || !p->has_expires || at < p->expires)
         return MS_OK;
     char t[32];

@@ -516,6 +516,7 @@ ms_status ms_policy_evaluate(const ms_policy *p, const ms_policy_facts *f,
                              ms_policy_results **out, ms_error *err)
 {
     *out = NULL;
+    ms_error_clear(err);
     ms_policy_results *r = calloc(1, sizeof *r);
     size_t nrules;
     ms_policy_rule_ids(&nrules);
