@@ -22,10 +22,12 @@ int cli_fail(const char *cmd, const ms_error *err);
 /* Load every --trust file; on failure prints and returns the exit status (else 0). */
 int cli_load_trust(const char *cmd, char **paths, size_t n, ms_trust **trust);
 /*
- * Load a --policy file and refuse it when expired at `at` (0: now); on
+ * Load a --policy file (signed by the --policy-key public key when
+ * key_path is not NULL) and refuse it when expired at `at` (0: now); on
  * failure prints every mistake and returns EXIT_CANNOT_CHECK (else 0).
  */
-int cli_load_policy(const char *cmd, const char *path, int64_t at, ms_policy **out);
+int cli_load_policy(const char *cmd, const char *path, const char *key_path, int64_t at,
+                    ms_policy **out);
 /* SOURCE_DATE_EPOCH into *out (-1 when unset); EXIT_USAGE with a message if malformed. */
 int cli_source_date_epoch(const char *cmd, int64_t *out);
 /* Parse --at TIME (RFC 3339); on failure prints and returns EXIT_USAGE (else 0). */

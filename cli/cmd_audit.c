@@ -8,7 +8,8 @@
 
 static const char audit_help[] =
     "usage: modelseal audit BUNDLE [--format text|json|spdx|cyclonedx|dot]\n"
-    "                       [--trust FILE ...] [--at TIME] [--policy FILE] [-o FILE]\n"
+    "                       [--trust FILE ...] [--at TIME] [-o FILE]\n"
+    "                       [--policy FILE [--policy-key KEY.pub]]\n"
     "\n"
     "Show a bundle's lineage (base models, datasets, with license, digest and role),\n"
     "signers, license picture (declared, inherited, concluded, conflicts) and\n"
@@ -24,6 +25,7 @@ static const char audit_help[] =
     "  --policy FILE         show this deployment policy's verdicts (docs/policy.md)\n"
     "                        after the license picture (text and json formats); they\n"
     "                        do not change the exit status: verify --policy enforces\n"
+    "  --policy-key KEY.pub  require the policy to be signed by this key\n"
     "  -o, --output FILE     write to FILE instead of standard output\n"
     "  -h, --help            show this help\n"
     "\n"
@@ -46,12 +48,12 @@ int cmd_audit(int argc, char **argv)
         {"format", required_argument, NULL, 'F'}, {"trust", required_argument, NULL, 't'},
         {"at", required_argument, NULL, 'A'},     {"output", required_argument, NULL, 'o'},
         {"help", no_argument, NULL, 'h'},         {"policy", required_argument, NULL, 'Y'},
-        {NULL, 0, NULL, 0},
+        {"policy-key", required_argument, NULL, 'K'}, {NULL, 0, NULL, 0},
     };
     ms_audit_options o = {.format = MS_AUDIT_TEXT, .doc_time = -1};
     char *trust_paths[CLI_MAX_TRUST];
     size_t ntrust = 0;
-    const char *output = NULL, *policy_path = NULL;
+    const char *output = NULL, *policy_path = NULL, *policy_key = NULL;
     opterr = 0;
     int c, rc;
     while ((c = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
@@ -77,6 +79,7 @@ int cmd_audit(int argc, char **argv)
             break;
         case 'o': output = optarg; break;
         case 'Y': policy_path = optarg; break;
+        case 'K': policy_key = optarg; break;
         case 'h': fputs(audit_help, stdout); return 0;
         case ':': return cli_usage_error("audit", "option '%s' needs a value", argv[optind - 1]);
         default: return cli_usage_error("audit", "unknown option '%s'", argv[optind - 1]);
@@ -91,6 +94,8 @@ int cmd_audit(int argc, char **argv)
     o.bundle_path = argv[optind];
     if ((rc = cli_source_date_epoch("audit", &o.doc_time)) != 0)
         return rc;
+    if (policy_key != NULL && policy_path == NULL)
+        return cli_usage_error("audit", "--policy-key needs --policy FILE");
     if (policy_path != NULL && o.format != MS_AUDIT_TEXT && o.format != MS_AUDIT_JSON)
         return cli_usage_error("audit", "--policy shows its verdicts in the text and json "
                                "formats only");
@@ -99,7 +104,7 @@ int cmd_audit(int argc, char **argv)
         return rc;
     o.trust = trust;
     ms_policy *policy = NULL;
-    if (policy_path != NULL && (rc = cli_load_policy("audit", policy_path, o.at, &policy)) != 0) {
+    if (policy_path != NULL && (rc = cli_load_policy("audit", policy_path, policy_key, o.at, &policy)) != 0) {
         ms_trust_free(trust);
         return rc;
     }

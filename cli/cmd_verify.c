@@ -8,7 +8,7 @@
 static const char verify_help[] =
     "usage: modelseal verify BUNDLE --trust FILE [--trust FILE ...] [--at TIME]\n"
     "                        [--state DIR] [--verify-parents PATH ...]\n"
-    "                        [--policy FILE] [--json]\n"
+    "                        [--policy FILE [--policy-key KEY.pub]] [--json]\n"
     "\n"
     "Verify a bundle: re-hash every blob, check the manifest graph and the format\n"
     "version, require a valid signature by a trusted key, and check the signed\n"
@@ -26,11 +26,14 @@ static const char verify_help[] =
     "                        Every base model with a digest must be found and verify\n"
     "  --policy FILE         once every check passed, evaluate this deployment policy\n"
     "                        (docs/policy.md); a failed rule in enforce mode rejects\n"
+    "  --policy-key KEY.pub  use the policy only when it is a DSSE envelope with a\n"
+    "                        valid signature by this key (modelseal policy sign)\n"
     "  --json                print the JSON report (docs/cli.md) instead of text\n"
     "  -h, --help            show this help\n"
     "\n"
     "exit status: 0 verified, 1 rejected, 2 usage error, 3 could not check (also: the\n"
-    "policy is unreadable, invalid or expired), 4 internal error\n";
+    "policy is unreadable, invalid, expired or not signed by --policy-key), 4 internal\n"
+    "error\n";
 
 static const char inspect_help[] =
     "usage: modelseal inspect BUNDLE [--json]\n"
@@ -69,7 +72,7 @@ typedef struct args {
     const char *state;
     const char *parents[CLI_MAX_TRUST];
     size_t nparents;
-    const char *policy;
+    const char *policy, *policy_key;
 } args;
 
 /* Shared option parsing; `allowed` lists the long options the command takes. */
@@ -83,6 +86,7 @@ static int parse(const char *cmd, const char *help, int argc, char **argv, args 
         {"state", required_argument, NULL, 'S'},
         {"verify-parents", required_argument, NULL, 'P'},
         {"policy", required_argument, NULL, 'Y'},
+        {"policy-key", required_argument, NULL, 'K'},
         {NULL, 0, NULL, 0},
     };
     memset(a, 0, sizeof *a);
@@ -114,6 +118,11 @@ static int parse(const char *cmd, const char *help, int argc, char **argv, args 
             if (!want_trust || want_output)
                 return cli_usage_error(cmd, "unknown option '--policy'");
             a->policy = optarg;
+            break;
+        case 'K':
+            if (!want_trust || want_output)
+                return cli_usage_error(cmd, "unknown option '--policy-key'");
+            a->policy_key = optarg;
             break;
         case 'A': {
             if (!want_trust)
@@ -147,6 +156,8 @@ static int parse(const char *cmd, const char *help, int argc, char **argv, args 
         return cli_usage_error(cmd, "missing --trust FILE (a trust file or a public key)");
     if (want_output && a->output == NULL)
         return cli_usage_error(cmd, "missing -o DIR");
+    if (a->policy_key != NULL && a->policy == NULL)
+        return cli_usage_error(cmd, "--policy-key needs --policy FILE");
     return 0;
 }
 
@@ -169,7 +180,7 @@ int cmd_verify(int argc, char **argv)
     if ((rc = cli_load_trust("verify", a.trust, a.ntrust, &trust)) != 0)
         return rc;
     ms_policy *policy = NULL;
-    if (a.policy != NULL && (rc = cli_load_policy("verify", a.policy, a.at, &policy)) != 0) {
+    if (a.policy != NULL && (rc = cli_load_policy("verify", a.policy, a.policy_key, a.at, &policy)) != 0) {
         ms_trust_free(trust);
         return rc;
     }

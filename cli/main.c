@@ -53,11 +53,19 @@ int cli_load_trust(const char *cmd, char **paths, size_t n, ms_trust **trust)
     return 0;
 }
 
-int cli_load_policy(const char *cmd, const char *path, int64_t at, ms_policy **out)
+int cli_load_policy(const char *cmd, const char *path, const char *key_path, int64_t at,
+                    ms_policy **out)
 {
-    char *problems = NULL;
+    *out = NULL;
+    ms_public_key *key = NULL;
     ms_error err;
-    ms_status st = ms_policy_load(path, out, &problems, &err);
+    if (key_path != NULL && ms_public_key_load(key_path, &key, &err) != MS_OK) {
+        fprintf(stderr, "modelseal %s: --policy-key: %s\n", cmd, err.message);
+        return EXIT_CANNOT_CHECK;
+    }
+    char *problems = NULL;
+    ms_status st = ms_policy_load_signed(path, key, out, &problems, &err);
+    ms_public_key_free(key);
     if (st == MS_E_FORMAT && problems != NULL && problems[0] != '\0') {
         for (char *line = strtok(problems, "\n"); line != NULL; line = strtok(NULL, "\n"))
             fprintf(stderr, "modelseal %s: policy %s: %s\n", cmd, path, line);
@@ -65,8 +73,11 @@ int cli_load_policy(const char *cmd, const char *path, int64_t at, ms_policy **o
         return EXIT_CANNOT_CHECK;
     }
     free(problems);
-    if (st != MS_OK)
-        return cli_fail(cmd, &err);
+    if (st != MS_OK) {
+        /* A policy that cannot be trusted cannot be used: could not check. */
+        fprintf(stderr, "modelseal %s: %s\n", cmd, err.message);
+        return st == MS_E_USAGE ? EXIT_USAGE : st == MS_E_NOMEM ? EXIT_INTERNAL : EXIT_CANNOT_CHECK;
+    }
     if (ms_policy_check_expiry(*out, at != 0 ? at : (int64_t)time(NULL), &err) != MS_OK) {
         fprintf(stderr, "modelseal %s: %s: %s\n", cmd, path, err.message);
         ms_policy_free(*out);

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "modelseal/error.h"
+#include "modelseal/keys.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -32,6 +33,29 @@ ms_status ms_policy_parse(const char *buf, size_t len, const char *what, ms_poli
 /* The same, reading a file (MS_E_IO when unreadable). */
 ms_status ms_policy_load(const char *path, ms_policy **out, char **problems, ms_error *err);
 void ms_policy_free(ms_policy *p);
+
+/* The DSSE payload type of a signed policy. */
+#define MS_POLICY_PAYLOAD_TYPE "application/vnd.modelseal.policy.v1+json"
+
+/*
+ * Sign a policy document: it is validated first (as ms_policy_parse, with
+ * *problems), then wrapped in a DSSE envelope signed by sk; *out is the
+ * envelope's JSON text, malloc'd.
+ */
+ms_status ms_policy_sign(const char *buf, size_t len, const char *what, const ms_secret_key *sk,
+                         char **out, char **problems, ms_error *err);
+/* The same, reading the policy file at path. */
+ms_status ms_policy_sign_file(const char *path, const ms_secret_key *sk, char **out,
+                              char **problems, ms_error *err);
+/*
+ * Load a policy that may be signed.  A DSSE envelope of payload type
+ * MS_POLICY_PAYLOAD_TYPE gives its payload; with key not NULL the envelope
+ * must carry a valid signature by key, else MS_E_REJECTED (a bad or missing
+ * signature, another key, a plain unsigned document, another payload
+ * type).  Then as ms_policy_load.
+ */
+ms_status ms_policy_load_signed(const char *path, const ms_public_key *key, ms_policy **out,
+                                char **problems, ms_error *err);
 
 /* The policy's name ("" when it has none), and 1 in audit mode. */
 const char *ms_policy_name(const ms_policy *p);

@@ -7,6 +7,7 @@ rule id, a text the output must contain).  command is "verify BUNDLE" (with
 checked against its schema, its status against the exit status, and every
 expected verdict) and as text (the expected text must appear).
 """
+import base64
 import json
 import os
 import subprocess
@@ -208,6 +209,31 @@ CASES = [
      "licenses.alow: unknown field (did you mean 'allow'?)"),
     ("unreadable", "verify plain.mseal", "@missing.json", 3, None, "missing.json"),
     ("not-json", "verify plain.mseal", "{\"policyVersion\": 1,", 3, None, "invalid JSON"),
+    # signed policies: ("signed", KEY, POLICY, TAMPER) is POLICY signed by KEY.key
+    ("signed-good", "verify plain.mseal --policy-key alice.pub", ("signed", "alice", P(licenses=PERMISSIVE), False),
+     0, {"licenses.allowed": PASS}, "licenses.allowed"),
+    ("signed-good-fail", "verify plain.mseal --policy-key alice.pub",
+     ("signed", "alice", P(licenses={"deny": ["Apache-2.0"]}), False), 1, {"licenses.allowed": FAIL},
+     "'Apache-2.0' is denied"),
+    ("signed-no-key-needed", "verify plain.mseal", ("signed", "alice", P(licenses=PERMISSIVE), False),
+     0, {"licenses.allowed": PASS}, "licenses.allowed"),
+    ("signed-wrong-key", "verify plain.mseal --policy-key bob.pub",
+     ("signed", "alice", P(licenses=PERMISSIVE), False), 3, None,
+     "no valid signature by the policy key"),
+    ("signed-tampered", "verify plain.mseal --policy-key alice.pub",
+     ("signed", "alice", P(licenses=PERMISSIVE), True), 3, None, "no valid signature by the policy key"),
+    ("signed-missing", "verify plain.mseal --policy-key alice.pub", P(licenses=PERMISSIVE), 3, None,
+     "not a signed policy (a DSSE envelope) but a policy key was given"),
+    ("signed-no-signatures", "verify plain.mseal --policy-key alice.pub",
+     ("signed", "alice", P(licenses=PERMISSIVE), "strip"), 3, None,
+     "json.dsse: DSSE envelope: field 'signatures' is empty"),
+    ("signed-other-type", "verify plain.mseal --policy-key alice.pub",
+     ("signed", "alice", P(licenses=PERMISSIVE), "type"), 3, None,
+     "payload type is not application/vnd.modelseal.policy.v1+json"),
+    ("signed-audit", "audit plain.mseal --policy-key alice.pub",
+     ("signed", "alice", P(licenses=PERMISSIVE), False), 0, {"licenses.allowed": PASS}, "pass licenses.allowed"),
+    ("signed-check", "check --policy-key bob.pub", ("signed", "alice", P(), False), 3, None,
+     "no valid signature by the policy key"),
     # policy check
     ("check-valid", "check", P(licenses=PERMISSIVE), 0, None, "valid policy 't' (enforce mode)"),
     ("check-mode", "check", P(mode="enforced"), 3, None,
@@ -251,12 +277,29 @@ for name, command, policy, want_rc, verdicts, text in CASES:
     path = f"policy-{name}.json"
     if isinstance(policy, str) and policy.startswith("@"):
         path = policy[1:]
+    elif isinstance(policy, tuple):
+        _, key, doc, tamper = policy
+        with open(path, "w") as f:
+            json.dump(doc, f)
+        rc, out, err = run(["policy", "sign", path, "--key", key + ".key", "-o", path + ".dsse"])
+        if rc != 0:
+            bad(name, f"policy sign exited {rc}", out + err)
+        path += ".dsse"
+        env = json.load(open(path))
+        if tamper is True:
+            body = base64.b64decode(env["payload"]).replace(b'"t"', b'"u"')
+            env["payload"] = base64.b64encode(body).decode()
+        elif tamper == "strip":
+            env["signatures"] = []
+        elif tamper == "type":
+            env["payloadType"] = "application/vnd.in-toto+json"
+        json.dump(env, open(path, "w"))
     else:
         with open(path, "w") as f:
             f.write(policy if isinstance(policy, str) else json.dumps(policy, indent=1))
     words = command.split()
     if words[0] == "check":
-        rc, out, err = run(["policy", "check", path])
+        rc, out, err = run(["policy", "check", path] + words[1:])
         if rc != want_rc:
             bad(name, f"exit {rc}, expected {want_rc}", out + err)
         if text not in out + err:
