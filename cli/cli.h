@@ -16,6 +16,10 @@
 
 /* Print "modelseal CMD: reason" and a hint to stderr; returns EXIT_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The first error message printed by the helpers here ("" when none), and
+ * recording one (kept only when none is recorded yet). */
+const char *cli_last_error(void);
+void cli_record_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Print "modelseal CMD: message" for err; returns the exit status of err->status. */
 int cli_fail(const char *cmd, const ms_error *err);
 

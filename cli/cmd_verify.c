@@ -170,19 +170,40 @@ static void print_report(const ms_report *r, int json)
     }
 }
 
+/* --json anywhere before "--" (parsing may fail before it is seen). */
+static int wants_json(int argc, char **argv)
+{
+    for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+        if (strcmp(argv[i], "--json") == 0)
+            return 1;
+    return 0;
+}
+
+/* With --json, stdout always holds one report, even when no bundle was read. */
+static int json_error(const char *bundle, int rc)
+{
+    char *s = ms_report_error_json(bundle, rc, cli_last_error());
+    if (s == NULL)
+        return EXIT_INTERNAL;
+    fputs(s, stdout);
+    free(s);
+    return rc;
+}
+
 int cmd_verify(int argc, char **argv)
 {
     args a;
+    int json = wants_json(argc, argv);
     int rc = parse("verify", verify_help, argc, argv, &a, 1, 0);
     if (rc != 0)
-        return rc < 0 ? 0 : rc;
+        return rc < 0 ? 0 : json ? json_error(NULL, rc) : rc;
     ms_trust *trust = NULL;
     if ((rc = cli_load_trust("verify", a.trust, a.ntrust, &trust)) != 0)
-        return rc;
+        return json ? json_error(a.bundle, rc) : rc;
     ms_policy *policy = NULL;
     if (a.policy != NULL && (rc = cli_load_policy("verify", a.policy, a.policy_key, a.at, &policy)) != 0) {
         ms_trust_free(trust);
-        return rc;
+        return json ? json_error(a.bundle, rc) : rc;
     }
     ms_verify_options o = {.bundle_path = a.bundle, .trust = trust, .at = a.at,
                            .state_dir = a.state, .parent_paths = a.parents,
@@ -190,10 +211,14 @@ int cmd_verify(int argc, char **argv)
     ms_report *r = NULL;
     ms_error err;
     ms_status st = ms_verify(&o, &r, &err);
-    if (r != NULL)
+    if (r != NULL) {
+        ms_report_set_exit_status(r, ms_exit_status(st));
         print_report(r, a.json);
+    }
     if (st != MS_OK && st != MS_E_REJECTED)
         cli_fail("verify", &err);
+    if (r == NULL && a.json)
+        json_error(a.bundle, ms_exit_status(st));
     ms_report_free(r);
     ms_policy_free(policy);
     ms_trust_free(trust);

@@ -76,6 +76,10 @@ static ms_status verify_policy(const ms_verify_options *opt, const ms_view *v, i
         ms_report_set_error(r, err != NULL ? err->message : ms_strerror(st));
         return st;
     }
+    ms_report_check(r, "policy", !ms_policy_results_blocking(res),
+                    "policy '%s' (%s mode): %zu pass, %zu fail, %zu warn, %zu not evaluated",
+                    ms_policy_name(opt->policy), res->audit ? "audit" : "enforce", res->pass,
+                    res->fail, res->warn, res->not_evaluated);
     ms_report_set_policy(r, res);
     if (ms_policy_results_blocking(res))
         return ms_fail(err, MS_E_REJECTED, "%s: rejected by policy '%s': %zu rule(s) failed",
@@ -108,13 +112,17 @@ ms_status ms_verify(const ms_verify_options *opt, ms_report **report, ms_error *
                              opt->bundle_path, f);
         }
     }
+    const char *why = st == MS_E_REJECTED ? "not run: the bundle failed verification"
+                                          : "not run: the bundle could not be checked";
+    if (st != MS_OK && v == NULL && opt->parent_path_count > 0 && *report != NULL)
+        ms_report_not_run(*report, "parents", why);
     if (opt->policy != NULL && *report != NULL) {
-        if (st == MS_OK)
+        if (st == MS_OK) {
             st = verify_policy(opt, v, at, *report, err);
-        else
-            ms_report_policy_skipped(*report, st == MS_E_REJECTED
-                                                  ? "the bundle failed verification"
-                                                  : "the bundle could not be checked");
+        } else {
+            ms_report_policy_skipped(*report, why + strlen("not run: "));
+            ms_report_not_run(*report, "policy", why);
+        }
     }
     ms_view_free(v);
     return st;

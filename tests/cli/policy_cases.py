@@ -257,7 +257,7 @@ CASES = [
      {"licenses.conflicts": FAIL}, "FAIL licenses.conflicts"),
 ]
 
-report_schema = json.load(open(os.path.join(SCHEMAS, "verify-report-v1.schema.json")))
+report_schema = json.load(open(os.path.join(SCHEMAS, "verify-report-v2.schema.json")))
 audit_schema = json.load(open(os.path.join(SCHEMAS, "audit-v1.schema.json")))
 failures = 0
 
