@@ -6,6 +6,7 @@
 #include "policy/policy.h"
 #include "verify/parents.h"
 #include "verify/policy_check.h"
+#include "verify/report_summary.h"
 #include "verify/rollback.h"
 #include "verify/view.h"
 
@@ -92,9 +93,6 @@ ms_status ms_verify(const ms_verify_options *opt, ms_report **report, ms_error *
     if (opt == NULL || opt->bundle_path == NULL || report == NULL || opt->trust == NULL)
         return ms_fail(err, MS_E_USAGE, "verify needs a bundle path and a trust set");
     int64_t at = opt->at != 0 ? opt->at : (int64_t)time(NULL);
-    if (opt->parent_path_count == 0 && opt->policy == NULL)
-        return ms_verify_view(opt->bundle_path, opt->trust, at, opt->state_dir, report, NULL,
-                              err);
     ms_view *v = NULL;
     /* A policy may judge the bundle's size: count it in the same single read. */
     int flags = MS_LAYOUT_HASH_BLOBS | (opt->policy != NULL ? MS_LAYOUT_HASH_FILE : 0);
@@ -124,6 +122,9 @@ ms_status ms_verify(const ms_verify_options *opt, ms_report **report, ms_error *
             ms_report_not_run(*report, "policy", why);
         }
     }
+    /* The structured summary describes verified bundles only. */
+    if (st == MS_OK && ms_report_summary_build(v, *report) != MS_OK)
+        st = ms_fail(err, MS_E_NOMEM, "out of memory");
     ms_view_free(v);
     return st;
 }

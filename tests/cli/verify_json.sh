@@ -72,4 +72,14 @@ run 3 "$M" verify b.mseal --trust alice.pub --policy invalid.json --json
 expect_in out 'licenses.alow: unknown field (did you mean'
 run 1 "$M" verify b.mseal --trust bob.pub --policy ok.json --json
 expect_in out '"state":	"not-run"'
+# A verified bundle's structured summary.
+run 0 "$M" verify b.mseal --trust alice.pub --json
+"$PY" - "$WORK/.out" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))["summary"]
+assert s["license"] == {"declared": "Apache-2.0", "declaredClasses": ["attribution"],
+                        "concluded": "Apache-2.0", "inheritedClasses": [], "conflicts": 0}, s
+assert s["compression"] is None, s
+assert s["lineage"] == {"baseModels": [], "datasets": []}, s
+PY
 echo "verify --json: $n exit paths, one JSON report each"
