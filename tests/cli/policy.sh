@@ -38,6 +38,9 @@ JSON
 # edge: q4_k, magnitude-pruned; one weight's rows do not fit q4_k and fall back to q4_0.
 "$M" pack wide -o edge.mseal --key alice.key --spec rich.json --quantize q4_k \
   --prune magnitude:0.5 >/dev/null
+# release: q8_0 with probes, co-signed by bob as approver.
+"$M" pack wide -o release.mseal --key alice.key --spec rich.json --quantize q8_0 >/dev/null
+"$M" sign release.mseal --key bob.key --role approver >/dev/null
 # nc: a non-commercial dataset without digest, a use-restricted base model, declared MIT.
 cat >nc.json <<JSON
 {

@@ -252,6 +252,29 @@ CASES = [
      "duplicate key 'mode'"),
     ("check-many", "check", {"policyVersion": 1, "mode": "x", "bundel": {}}, 3, None,
      "bundel: unknown field (did you mean 'bundle'?)"),
+    # the example policies (examples/policies/)
+    ("example-commercial-check", "check", "@examples/commercial-strict.json", 0, None,
+     "valid policy 'commercial-strict' (enforce mode)"),
+    ("example-research-check", "check", "@examples/research-audit.json", 0, None,
+     "valid policy 'research-audit' (audit mode)"),
+    ("example-edge-check", "check", "@examples/edge-device.json", 0, None,
+     "valid policy 'edge-device' (enforce mode)"),
+    ("example-commercial-pass", "verify release.mseal", "@examples/commercial-strict.json", 0,
+     {"signers.roles": PASS, "compression.worstSqnr": PASS, "integrity.probes": PASS,
+      "licenses.inherited": PASS}, "policy result: passed (11 pass"),
+    ("example-commercial-fail", "verify rich.mseal", "@examples/commercial-strict.json", 1,
+     {"compression.worstSqnr": FAIL, "signers.roles": PASS}, "floor 30.00 dB"),
+    ("example-commercial-nc", "verify nc.mseal", "@examples/commercial-strict.json", 1,
+     {"licenses.inherited": FAIL, "licenses.conflicts": FAIL, "datasets.digests": FAIL,
+      "signers.roles": FAIL, "compression.worstSqnr": FAIL}, "noncommercial from 'nc-data'"),
+    ("example-edge-pass", "verify rich.mseal", "@examples/edge-device.json", 0,
+     {"compression.fallbacks": PASS, "bundle.maxSize": PASS, "compression.worstSqnr": PASS},
+     "policy result: passed"),
+    ("example-edge-fail", "verify edge.mseal", "@examples/edge-device.json", 1,
+     {"compression.fallbacks": FAIL}, "asked q4_k, got q4_0"),
+    ("example-research", "verify nc.mseal", "@examples/research-audit.json", 0,
+     {"licenses.inherited": FAIL, "licenses.conflicts": WARN, "datasets.digests": FAIL},
+     "failed (audit mode: not enforced)"),
     # audit --policy shows the verdicts beside the picture, without changing the status
     ("audit-text", "audit nc.mseal", P(licenses={"conflicts": "fail"}), 0,
      {"licenses.conflicts": FAIL}, "FAIL licenses.conflicts"),
@@ -259,6 +282,7 @@ CASES = [
 
 report_schema = json.load(open(os.path.join(SCHEMAS, "verify-report-v2.schema.json")))
 audit_schema = json.load(open(os.path.join(SCHEMAS, "audit-v1.schema.json")))
+policy_schema = json.load(open(os.path.join(SCHEMAS, "policy-v1.schema.json")))
 failures = 0
 
 
@@ -275,7 +299,12 @@ def bad(name, why, out=""):
 
 for name, command, policy, want_rc, verdicts, text in CASES:
     path = f"policy-{name}.json"
-    if isinstance(policy, str) and policy.startswith("@"):
+    if isinstance(policy, str) and policy.startswith("@examples/"):
+        path = os.path.join(os.path.dirname(SCHEMAS), "examples", "policies", policy[len("@examples/"):])
+        errors = list(jsonschema.Draft202012Validator(policy_schema).iter_errors(json.load(open(path))))
+        if errors:
+            bad(name, f"{path} does not match policy-v1.schema.json: {[e.message for e in errors]}")
+    elif isinstance(policy, str) and policy.startswith("@"):
         path = policy[1:]
     elif isinstance(policy, tuple):
         _, key, doc, tamper = policy
@@ -337,7 +366,8 @@ for name, command, policy, want_rc, verdicts, text in CASES:
             if got.get(rule) != v:
                 bad(name, f"{rule}: {got.get(rule)}, expected {v}", json.dumps(pol, indent=1))
         # Only configured rules are reported.
-        if verdicts and set(got) - set(verdicts) and name != "mode-enforce-all":
+        if verdicts and set(got) - set(verdicts) and name != "mode-enforce-all" and \
+                not name.startswith("example-"):
             bad(name, f"unexpected rules {sorted(set(got) - set(verdicts))}")
     rc, out, err = run(args)
     if rc != want_rc:
