@@ -213,6 +213,9 @@ ms_status ms_policy_evaluate(const ms_policy *p, const ms_policy_facts *f,
 char *ms_policy_results_text(const ms_policy_results *r);
 cJSON *ms_policy_results_json(const ms_policy_results *r);
 
+/* 1 when a rule needs the bundle file's exact size (bundle.maxSize). */
+int ms_policy_needs_bundle_size(const ms_policy *p);
+
 /* "pass", "fail", "warn", "not-evaluated". */
 const char *ms_policy_verdict_name(ms_policy_verdict v);
 

@@ -558,6 +558,11 @@ void ms_policy_results_free(ms_policy_results *r)
     free(r);
 }
 
+int ms_policy_needs_bundle_size(const ms_policy *p)
+{
+    return p != NULL && p->has_max_size;
+}
+
 size_t ms_policy_results_failed(const ms_policy_results *r)
 {
     return r != NULL ? r->fail : 0;

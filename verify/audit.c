@@ -143,9 +143,11 @@ ms_status ms_audit_build(const ms_view *v, const char *bundle_path, const ms_rep
     const cJSON *ann = cJSON_GetObjectItemCaseSensitive(v->manifest, "annotations");
     a->created = str_at(ann, MS_ANN_CREATED);
 
-    /* Hashed while the bundle was read and checked: the file is read once. */
+    /* Hashed while the bundle was read and checked: the file is read once.
+     * verify --policy reads without the file hash unless a rule needs the
+     * bundle's size; it never renders, so the hash may stay empty there. */
     ms_status st;
-    if (v->layout == NULL || v->layout->file_hex[0] == '\0') {
+    if (v->layout == NULL) {
         ms_audit_free(a);
         return ms_fail(err, MS_E_USAGE, "%s: audit needs a view read with every blob hashed",
                        bundle_path);
@@ -774,6 +776,10 @@ ms_status ms_audit_bundle(const ms_audit_options *opt, char **out, ms_report **r
                                        opt->trust, at, NULL, report, &v, err);
     if (st != MS_OK)
         return st;
+    if (v->layout == NULL || v->layout->file_hex[0] == '\0') {
+        ms_view_free(v);
+        return ms_fail(err, MS_E_INTERNAL, "%s: the bundle was read without its file hash", path);
+    }
     int64_t t = opt->doc_time >= 0 ? opt->doc_time : (int64_t)time(NULL);
     ms_audit *a = NULL;
     st = ms_audit_build(v, path, opt->trust != NULL ? *report : NULL, t, &a, err);

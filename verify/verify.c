@@ -94,8 +94,12 @@ ms_status ms_verify(const ms_verify_options *opt, ms_report **report, ms_error *
         return ms_fail(err, MS_E_USAGE, "verify needs a bundle path and a trust set");
     int64_t at = opt->at != 0 ? opt->at : (int64_t)time(NULL);
     ms_view *v = NULL;
-    /* A policy may judge the bundle's size: count it in the same single read. */
-    int flags = MS_LAYOUT_HASH_BLOBS | (opt->policy != NULL ? MS_LAYOUT_HASH_FILE : 0);
+    /* A policy judging the bundle's size has it counted (and the file hashed)
+     * in the same single read; otherwise reading costs what it always did. */
+    int flags = MS_LAYOUT_HASH_BLOBS |
+                (opt->policy != NULL && ms_policy_needs_bundle_size(opt->policy)
+                     ? MS_LAYOUT_HASH_FILE
+                     : 0);
     ms_status st = ms_verify_view_read(opt->bundle_path, flags, opt->trust, at, opt->state_dir,
                                        report, &v, err);
     if (st == MS_OK && opt->parent_path_count > 0) {
