@@ -14,7 +14,6 @@
 #include "core/timefmt.h"
 #include "policy/spdx.h"
 #include "verify/audit.h"
-#include "policy/policy.h"
 #include "verify/policy_check.h"
 
 #define AUDIT_VERSION 1
@@ -733,31 +732,6 @@ char *ms_audit_render_dot(const ms_audit *a)
 
 /* ---- the entry point ---- */
 
-/* The policy's verdicts after the rendered audit: a table, or a "policy" member. */
-static char *add_policy(char *out, int json, const ms_policy_results *pol)
-{
-    if (!json) {
-        char *t = ms_policy_results_text(pol);
-        ms_strbuf b = {0};
-        if (t != NULL)
-            ms_strbuf_printf(&b, "%s\n%s", out, t);
-        free(t);
-        free(out);
-        return t != NULL ? ms_strbuf_take(&b) : NULL;
-    }
-    cJSON *doc = cJSON_Parse(out);
-    free(out);
-    cJSON *p = ms_policy_results_json(pol);
-    char *s = NULL;
-    if (doc != NULL && p != NULL && cJSON_AddItemToObject(doc, "policy", p)) {
-        p = NULL;
-        s = ms_json_print_pretty(doc);
-    }
-    cJSON_Delete(p);
-    cJSON_Delete(doc);
-    return s;
-}
-
 ms_status ms_audit_bundle(const ms_audit_options *opt, char **out, ms_report **report,
                           ms_error *err)
 {
@@ -809,7 +783,7 @@ ms_status ms_audit_bundle(const ms_audit_options *opt, char **out, ms_report **r
     case MS_AUDIT_DOT: *out = ms_audit_render_dot(a); break;
     }
     if (pol != NULL && *out != NULL)
-        *out = add_policy(*out, opt->format == MS_AUDIT_JSON, pol);
+        *out = ms_policy_append_to_audit(*out, opt->format == MS_AUDIT_JSON, pol);
     ms_policy_results_free(pol);
     ms_audit_free(a);
     ms_view_free(v);

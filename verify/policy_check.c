@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "core/error_internal.h"
+#include "core/json.h"
+#include "core/text.h"
 #include "core/timefmt.h"
 #include "policy/policy.h"
 #include "verify/audit.h"
@@ -154,4 +156,29 @@ done:
     free(tensors);
     ms_audit_free(a);
     return st;
+}
+
+/* The policy's verdicts after the rendered audit: a table, or a "policy" member. */
+char *ms_policy_append_to_audit(char *out, int json, const ms_policy_results *pol)
+{
+    if (!json) {
+        char *t = ms_policy_results_text(pol);
+        ms_strbuf b = {0};
+        if (t != NULL)
+            ms_strbuf_printf(&b, "%s\n%s", out, t);
+        free(t);
+        free(out);
+        return t != NULL ? ms_strbuf_take(&b) : NULL;
+    }
+    cJSON *doc = cJSON_Parse(out);
+    free(out);
+    cJSON *p = ms_policy_results_json(pol);
+    char *s = NULL;
+    if (doc != NULL && p != NULL && cJSON_AddItemToObject(doc, "policy", p)) {
+        p = NULL;
+        s = ms_json_print_pretty(doc);
+    }
+    cJSON_Delete(p);
+    cJSON_Delete(doc);
+    return s;
 }

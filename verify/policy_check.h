@@ -15,4 +15,10 @@ ms_status ms_policy_check_view(const ms_view *v, const char *path, const ms_poli
                                const ms_report *r, int64_t at, int rollback_used,
                                int parents_checked, ms_policy_results **out, ms_error *err);
 
+/*
+ * audit --policy: the verdicts after the rendered audit out (freed here): a
+ * table for text, a "policy" member for JSON.  NULL when out of memory.
+ */
+char *ms_policy_append_to_audit(char *out, int json, const ms_policy_results *pol);
+
 #endif
