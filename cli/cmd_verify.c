@@ -257,6 +257,7 @@ int cmd_unpack(int argc, char **argv)
     ms_report *r = NULL;
     ms_error err;
     ms_status st = ms_unpack(&o, &r, &err);
+    ms_report_set_exit_status(r, ms_exit_status(st));
     if (r != NULL && (a.json || ms_report_failures(r) > 0))
         print_report(r, a.json);
     if (st != MS_OK) {
