@@ -57,4 +57,25 @@ JSON
   --license LicenseRef-Acme-Internal >/dev/null
 "$M" pack model -o nolicense.mseal --key alice.key --name nolic --version 1.0.0 >/dev/null
 
+# policy init: a valid starting policy, on stdout or into a file, every rule explained.
+run 0 "$M" policy init
+cp "$WORK/.out" init-stdout.json
+run 0 "$M" policy init -o init.json
+cmp init.json init-stdout.json || fail "policy init -o differs from its standard output"
+run 0 "$M" policy check init.json
+expect_in out "init.json: valid policy 'my-release-policy' (enforce mode)"
+"$PY" - "$MS_SRC/schemas/policy-v1.schema.json" init.json <<'PY'
+import json, sys
+import jsonschema
+doc = json.load(open(sys.argv[2]))
+jsonschema.Draft202012Validator(json.load(open(sys.argv[1]))).validate(doc)
+sections = ["licenses", "datasets", "baseModels", "signers", "metadata", "compression",
+            "integrity", "release", "bundle"]
+for s in sections:
+    assert "$comment" in doc[s], s
+PY
+run 2 "$M" policy init extra
+run 2 "$M" policy frobnicate
+expect_in err "unknown subcommand 'frobnicate' (check, init or sign)"
+
 "$PY" "$HERE/policy_cases.py" "$M" "$MS_SRC/schemas"
