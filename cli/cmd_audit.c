@@ -10,6 +10,7 @@
 static const char audit_help[] =
     "usage: modelseal audit BUNDLE [--format text|json|spdx|cyclonedx|dot]\n"
     "                       [--trust FILE ...] [--at TIME] [-o FILE]\n"
+    "                       [--policy FILE [--policy-key KEY.pub]]\n"
     "                       [--progress MODE | --quiet]\n"
     "\n"
     "Show a bundle's lineage (base models, datasets, with license, digest and role),\n"
@@ -23,6 +24,10 @@ static const char audit_help[] =
     "  --format FORMAT       text (default), json (docs/audit.md), spdx, cyclonedx, dot\n"
     "  --trust FILE          verify against this trust file or public key; repeatable\n"
     "  --at TIME             judge key validity at this RFC 3339 time, not now\n"
+    "  --policy FILE         show this deployment policy's verdicts (docs/policy.md)\n"
+    "                        after the license picture (text and json formats); they\n"
+    "                        do not change the exit status: verify --policy enforces\n"
+    "  --policy-key KEY.pub  require the policy to be signed by this key\n"
     "  -o, --output FILE     write to FILE instead of standard output\n"
     CLI_PROGRESS_HELP
     "  -h, --help            show this help\n"
@@ -46,12 +51,13 @@ int cmd_audit(int argc, char **argv)
         {"format", required_argument, NULL, 'F'}, {"trust", required_argument, NULL, 't'},
         {"at", required_argument, NULL, 'A'},     {"output", required_argument, NULL, 'o'},
         {"progress", required_argument, NULL, 'G'}, {"quiet", no_argument, NULL, 'Q'},
-        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+        {"help", no_argument, NULL, 'h'},         {"policy", required_argument, NULL, 'Y'},
+        {"policy-key", required_argument, NULL, 'K'}, {NULL, 0, NULL, 0},
     };
     ms_audit_options o = {.format = MS_AUDIT_TEXT, .doc_time = -1};
     char *trust_paths[CLI_MAX_TRUST];
     size_t ntrust = 0;
-    const char *output = NULL;
+    const char *output = NULL, *policy_path = NULL, *policy_key = NULL;
     cli_progress_mode progress = CLI_PROGRESS_AUTO;
     opterr = 0;
     int c, rc;
@@ -83,6 +89,8 @@ int cmd_audit(int argc, char **argv)
                 return EXIT_USAGE;
             break;
         case 'Q': progress = CLI_PROGRESS_NONE; break;
+        case 'Y': policy_path = optarg; break;
+        case 'K': policy_key = optarg; break;
         case 'h': fputs(audit_help, stdout); return 0;
         case ':': return cli_usage_error("audit", "option '%s' needs a value", argv[optind - 1]);
         default: return cli_usage_error("audit", "unknown option '%s'", argv[optind - 1]);
@@ -97,10 +105,21 @@ int cmd_audit(int argc, char **argv)
     o.bundle_path = argv[optind];
     if ((rc = cli_source_date_epoch("audit", &o.doc_time)) != 0)
         return rc;
+    if (policy_key != NULL && policy_path == NULL)
+        return cli_usage_error("audit", "--policy-key needs --policy FILE");
+    if (policy_path != NULL && o.format != MS_AUDIT_TEXT && o.format != MS_AUDIT_JSON)
+        return cli_usage_error("audit", "--policy shows its verdicts in the text and json "
+                               "formats only");
     ms_trust *trust = NULL;
     if (ntrust > 0 && (rc = cli_load_trust("audit", trust_paths, ntrust, &trust)) != 0)
         return rc;
     o.trust = trust;
+    ms_policy *policy = NULL;
+    if (policy_path != NULL && (rc = cli_load_policy("audit", policy_path, policy_key, o.at, &policy)) != 0) {
+        ms_trust_free(trust);
+        return rc;
+    }
+    o.policy = policy;
 
     char *out = NULL;
     ms_report *r = NULL;
@@ -118,6 +137,7 @@ int cmd_audit(int argc, char **argv)
     }
     ms_report_free(r);
     ms_trust_free(trust);
+    ms_policy_free(policy);
     if (st != MS_OK) {
         free(out);
         return cli_fail("audit", &err);

@@ -8,7 +8,8 @@
 
 static const char verify_help[] =
     "usage: modelseal verify BUNDLE --trust FILE [--trust FILE ...] [--at TIME]\n"
-    "                        [--state DIR] [--verify-parents PATH ...] [--json]\n"
+    "                        [--state DIR] [--verify-parents PATH ...]\n"
+    "                        [--policy FILE [--policy-key KEY.pub]] [--json]\n"
     "                        [--progress MODE | --quiet]\n"
     "\n"
     "Verify a bundle: re-hash every blob, check the manifest graph and the format\n"
@@ -25,12 +26,17 @@ static const char verify_help[] =
     "  --verify-parents PATH also verify the parent bundles the lineage names: PATH is\n"
     "                        a bundle or a directory of *.mseal files; repeatable.\n"
     "                        Every base model with a digest must be found and verify\n"
+    "  --policy FILE         once every check passed, evaluate this deployment policy\n"
+    "                        (docs/policy.md); a failed rule in enforce mode rejects\n"
+    "  --policy-key KEY.pub  use the policy only when it is a DSSE envelope with a\n"
+    "                        valid signature by this key (modelseal policy sign)\n"
     "  --json                print the JSON report (docs/cli.md) instead of text\n"
     CLI_PROGRESS_HELP
     "  -h, --help            show this help\n"
     "\n"
-    "exit status: 0 verified, 1 rejected, 2 usage error, 3 could not check,\n"
-    "4 internal error\n";
+    "exit status: 0 verified, 1 rejected, 2 usage error, 3 could not check (also: the\n"
+    "policy is unreadable, invalid, expired or not signed by --policy-key), 4 internal\n"
+    "error\n";
 
 static const char inspect_help[] =
     "usage: modelseal inspect BUNDLE [--json]\n"
@@ -72,6 +78,7 @@ typedef struct args {
     const char *parents[CLI_MAX_TRUST];
     size_t nparents;
     cli_progress_mode progress;
+    const char *policy, *policy_key;
 } args;
 
 /* Shared option parsing; `allowed` lists the long options the command takes. */
@@ -85,6 +92,8 @@ static int parse(const char *cmd, const char *help, int argc, char **argv, args 
         {"state", required_argument, NULL, 'S'},
         {"verify-parents", required_argument, NULL, 'P'},
         {"progress", required_argument, NULL, 'G'}, {"quiet", no_argument, NULL, 'Q'},
+        {"policy", required_argument, NULL, 'Y'},
+        {"policy-key", required_argument, NULL, 'K'},
         {NULL, 0, NULL, 0},
     };
     memset(a, 0, sizeof *a);
@@ -111,6 +120,16 @@ static int parse(const char *cmd, const char *help, int argc, char **argv, args 
             if (a->nparents == CLI_MAX_TRUST)
                 return cli_usage_error(cmd, "more than %d --verify-parents options", CLI_MAX_TRUST);
             a->parents[a->nparents++] = optarg;
+            break;
+        case 'Y':
+            if (!want_trust || want_output)
+                return cli_usage_error(cmd, "unknown option '--policy'");
+            a->policy = optarg;
+            break;
+        case 'K':
+            if (!want_trust || want_output)
+                return cli_usage_error(cmd, "unknown option '--policy-key'");
+            a->policy_key = optarg;
             break;
         case 'A': {
             if (!want_trust)
@@ -156,6 +175,8 @@ static int parse(const char *cmd, const char *help, int argc, char **argv, args 
         return cli_usage_error(cmd, "missing --trust FILE (a trust file or a public key)");
     if (want_output && a->output == NULL)
         return cli_usage_error(cmd, "missing -o DIR");
+    if (a->policy_key != NULL && a->policy == NULL)
+        return cli_usage_error(cmd, "--policy-key needs --policy FILE");
     return 0;
 }
 
@@ -168,29 +189,60 @@ static void print_report(const ms_report *r, int json)
     }
 }
 
+/* --json anywhere before "--" (parsing may fail before it is seen). */
+static int wants_json(int argc, char **argv)
+{
+    for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+        if (strcmp(argv[i], "--json") == 0)
+            return 1;
+    return 0;
+}
+
+/* With --json, stdout always holds one report, even when no bundle was read. */
+static int json_error(const char *bundle, int rc)
+{
+    char *s = ms_report_error_json(bundle, rc, cli_last_error());
+    if (s == NULL)
+        return EXIT_INTERNAL;
+    fputs(s, stdout);
+    free(s);
+    return rc;
+}
+
 int cmd_verify(int argc, char **argv)
 {
     args a;
+    int json = wants_json(argc, argv);
     int rc = parse("verify", verify_help, argc, argv, &a, 1, 0);
     if (rc != 0)
-        return rc < 0 ? 0 : rc;
+        return rc < 0 ? 0 : json ? json_error(NULL, rc) : rc;
     ms_trust *trust = NULL;
     if ((rc = cli_load_trust("verify", a.trust, a.ntrust, &trust)) != 0)
-        return rc;
+        return json ? json_error(a.bundle, rc) : rc;
+    ms_policy *policy = NULL;
+    if (a.policy != NULL && (rc = cli_load_policy("verify", a.policy, a.policy_key, a.at, &policy)) != 0) {
+        ms_trust_free(trust);
+        return json ? json_error(a.bundle, rc) : rc;
+    }
     ms_verify_options o = {.bundle_path = a.bundle, .trust = trust, .at = a.at,
                            .at_set = a.at_set,
                            .state_dir = a.state, .parent_paths = a.parents,
-                           .parent_path_count = a.nparents};
+                           .parent_path_count = a.nparents, .policy = policy};
     ms_report *r = NULL;
     ms_error err;
     cli_progress_start("verify", a.progress, &o.progress, &o.progress_user);
     ms_status st = ms_verify(&o, &r, &err);
     cli_progress_end();
-    if (r != NULL)
+    if (r != NULL) {
+        ms_report_set_exit_status(r, ms_exit_status(st));
         print_report(r, a.json);
+    }
     if (st != MS_OK && st != MS_E_REJECTED)
         cli_fail("verify", &err);
+    if (r == NULL && a.json)
+        json_error(a.bundle, ms_exit_status(st));
     ms_report_free(r);
+    ms_policy_free(policy);
     ms_trust_free(trust);
     return ms_exit_status(st);
 }
@@ -229,6 +281,7 @@ int cmd_unpack(int argc, char **argv)
     cli_progress_start("unpack", a.progress, &o.progress, &o.progress_user);
     ms_status st = ms_unpack(&o, &r, &err);
     cli_progress_end();
+    ms_report_set_exit_status(r, ms_exit_status(st));
     if (r != NULL && (a.json || ms_report_failures(r) > 0))
         print_report(r, a.json);
     if (st != MS_OK) {

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli/cli.h"
 #include "cli/progress.h"
@@ -20,6 +21,7 @@ static const char usage_text[] =
     "  audit    lineage and license picture; SPDX 3, CycloneDX 1.6 and DOT export\n"
     "  unpack   verify a bundle, then write its model files\n"
     "  export   verify a bundle, then write its model for a runtime (safetensors, GGUF)\n"
+    "  policy   check a deployment policy, or write a starting one\n"
     "  compress quantize and prune a safetensors model, with a fidelity report\n"
     "  verify-oms verify a model against an OpenSSF Model Signing (OMS) key signature\n"
     "  sign-oms   sign a model in the OpenSSF Model Signing (OMS) format with a key\n"
@@ -27,23 +29,43 @@ static const char usage_text[] =
     "`modelseal COMMAND --help` describes each command.\n"
     "exit status: 0 ok, 1 rejected, 2 usage error, 3 could not check, 4 internal error\n";
 
+/* The first error message printed (for verify --json's error document). */
+static char last_error[1024];
+
+const char *cli_last_error(void)
+{
+    return last_error;
+}
+
+void cli_record_error(const char *fmt, ...)
+{
+    if (last_error[0] != '\0')
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(last_error, sizeof last_error, fmt, ap);
+    va_end(ap);
+}
+
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 {
+    char msg[768];
     va_list ap;
     cli_progress_end();
-    fprintf(stderr, "modelseal %s: ", cmd);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    fprintf(stderr, " (see modelseal %s --help)\n", cmd);
+    fprintf(stderr, "modelseal %s: %s (see modelseal %s --help)\n", cmd, msg, cmd);
+    cli_record_error("%s", msg);
     return EXIT_USAGE;
 }
 
 int cli_fail(const char *cmd, const ms_error *err)
 {
     cli_progress_end();
-    fprintf(stderr, "modelseal %s: %s\n", cmd,
-            err->message[0] ? err->message : ms_strerror(err->status));
+    const char *m = err->message[0] ? err->message : ms_strerror(err->status);
+    fprintf(stderr, "modelseal %s: %s\n", cmd, m);
+    cli_record_error("%s", m);
     return ms_exit_status(err->status);
 }
 
@@ -70,6 +92,44 @@ int cli_progress_option(const char *cmd, const char *value, cli_progress_mode *m
             return 0;
         }
     return cli_usage_error(cmd, "unknown --progress '%s' (auto, live, plain or none)", value);
+}
+
+int cli_load_policy(const char *cmd, const char *path, const char *key_path, int64_t at,
+                    ms_policy **out)
+{
+    *out = NULL;
+    ms_public_key *key = NULL;
+    ms_error err;
+    if (key_path != NULL && ms_public_key_load(key_path, &key, &err) != MS_OK) {
+        fprintf(stderr, "modelseal %s: --policy-key: %s\n", cmd, err.message);
+        cli_record_error("--policy-key: %s", err.message);
+        return EXIT_CANNOT_CHECK;
+    }
+    char *problems = NULL;
+    ms_status st = ms_policy_load_signed(path, key, out, &problems, &err);
+    ms_public_key_free(key);
+    if (st == MS_E_FORMAT && problems != NULL && problems[0] != '\0') {
+        cli_record_error("%s", err.message);
+        for (char *line = strtok(problems, "\n"); line != NULL; line = strtok(NULL, "\n"))
+            fprintf(stderr, "modelseal %s: policy %s: %s\n", cmd, path, line);
+        free(problems);
+        return EXIT_CANNOT_CHECK;
+    }
+    free(problems);
+    if (st != MS_OK) {
+        /* A policy that cannot be trusted cannot be used: could not check. */
+        fprintf(stderr, "modelseal %s: %s\n", cmd, err.message);
+        cli_record_error("%s", err.message);
+        return st == MS_E_USAGE ? EXIT_USAGE : st == MS_E_NOMEM ? EXIT_INTERNAL : EXIT_CANNOT_CHECK;
+    }
+    if (ms_policy_check_expiry(*out, at != 0 ? at : (int64_t)time(NULL), &err) != MS_OK) {
+        fprintf(stderr, "modelseal %s: %s: %s\n", cmd, path, err.message);
+        cli_record_error("%s: %s", path, err.message);
+        ms_policy_free(*out);
+        *out = NULL;
+        return EXIT_CANNOT_CHECK;
+    }
+    return 0;
 }
 
 int cli_source_date_epoch(const char *cmd, int64_t *out)
@@ -125,7 +185,7 @@ int main(int argc, char **argv)
     } commands[] = {
         {"keygen", cmd_keygen}, {"pack", cmd_pack},     {"verify", cmd_verify},
         {"inspect", cmd_inspect}, {"unpack", cmd_unpack}, {"compress", cmd_compress}, {"sign", cmd_sign},
-        {"audit", cmd_audit},
+        {"audit", cmd_audit}, {"policy", cmd_policy},
         {"verify-oms", cmd_verify_oms}, {"sign-oms", cmd_sign_oms},
         {"export", cmd_export},
     };

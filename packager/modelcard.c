@@ -693,3 +693,23 @@ ms_status ms_card_merge(ms_spec *spec, const ms_card_meta *card, const char *wha
     }
     return MS_OK;
 }
+
+ms_status ms_card_check_license(ms_spec *spec, const ms_card_meta *card, const char *what,
+                                ms_error *err)
+{
+    if (card == NULL || card->license == NULL || spec->license == NULL)
+        return MS_OK;
+    const char *hf = ms_spdx_from_hf(card->license, card->license_name);
+    ms_spdx_expr *e = NULL;
+    ms_error le;
+    if (hf == NULL || ms_spdx_parse(hf, &e, &le) != MS_OK)
+        return MS_OK; /* ms_card_merge already warned about it */
+    int same = strcmp(ms_spdx_canonical(e), spec->license) == 0;
+    int rc = same ? 0
+                  : spec_warn(spec, "%s: line %zu: the model card's license '%.100s' (%.200s) "
+                              "differs from the license recorded, '%.200s': check which one "
+                              "applies", what, card->license_line, card->license,
+                              ms_spdx_canonical(e), spec->license);
+    ms_spdx_free(e);
+    return rc != 0 ? ms_fail(err, MS_E_NOMEM, "out of memory") : MS_OK;
+}

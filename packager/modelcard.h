@@ -64,4 +64,11 @@ void ms_card_free(ms_card_meta *m);
 ms_status ms_card_merge(ms_spec *spec, const ms_card_meta *card, const char *what,
                         ms_error *err);
 
+/*
+ * After ms_card_merge: warn (in spec->warnings) when the card declares a
+ * license that differs from the one the spec or --license recorded.
+ */
+ms_status ms_card_check_license(ms_spec *spec, const ms_card_meta *card, const char *what,
+                                ms_error *err);
+
 #endif

@@ -282,12 +282,18 @@ static ms_status load_lineage(const ms_pack_options *o, ms_pack_options *eff, ms
     } else if ((*spec = calloc(1, sizeof **spec)) == NULL) {
         return ms_fail(err, MS_E_NOMEM, "out of memory");
     }
+    /* --license is validated and canonicalized as a spec file's license is. */
+    if (o->license != NULL &&
+        (st = ms_spec_set_license(*spec, o->license, "--license", err)) != MS_OK)
+        return st;
     struct stat sb;
     if (stat(o->model_path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
         ms_card_meta *card = NULL;
         if ((st = ms_card_load(o->model_path, o->follow_links_under, &card, err)) != MS_OK)
             return st;
         st = ms_card_merge(*spec, card, "README.md", err);
+        if (st == MS_OK)
+            st = ms_card_check_license(*spec, card, "README.md", err);
         ms_card_free(card);
         if (st != MS_OK)
             return st;
@@ -297,8 +303,7 @@ static ms_status load_lineage(const ms_pack_options *o, ms_pack_options *eff, ms
         eff->name = s->name;
     if (eff->version == NULL)
         eff->version = s->version;
-    if (eff->license == NULL)
-        eff->license = s->license;
+    eff->license = s->license;
     if (eff->description == NULL)
         eff->description = s->description;
     if (o->quantize == NULL && o->prune == NULL && o->recipe_path == NULL)

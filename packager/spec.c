@@ -755,3 +755,38 @@ ms_status ms_bundle_manifest_hex(const char *path, const char *what,
     ms_report_free(r);
     return st;
 }
+
+ms_status ms_spec_set_license(ms_spec *spec, const char *text, const char *what, ms_error *err)
+{
+    if (text[0] == '\0' || strlen(text) > 1024)
+        return ms_fail(err, MS_E_USAGE, "%s: a license expression must be 1-1024 bytes", what);
+    /* The same parser, list and suggestions as a spec file's license. */
+    ms_spdx_expr *e = NULL;
+    ms_error le;
+    ms_error_clear(&le);
+    if (ms_spdx_parse(text, &e, &le) != MS_OK) {
+        if (le.status == MS_E_NOMEM)
+            return ms_fail(err, MS_E_NOMEM, "out of memory");
+        return ms_fail(err, MS_E_USAGE, "%s: %s", what, le.message);
+    }
+    char *canon = dup_str(ms_spdx_canonical(e));
+    ms_status st = canon == NULL ? ms_fail(err, MS_E_NOMEM, "out of memory") : MS_OK;
+    for (const char *w = ms_spdx_warnings(e); st == MS_OK && *w != '\0';) {
+        const char *nl = strchr(w, '\n');
+        size_t n = nl != NULL ? (size_t)(nl - w) : strlen(w);
+        char line[600];
+        snprintf(line, sizeof line, "%s: %.*s", what, (int)(n > 400 ? 400 : n), w);
+        ms_text_sanitize(line, sizeof line);
+        if (n > 0 && ms_text_append_line(&spec->warnings, line) != 0)
+            st = ms_fail(err, MS_E_NOMEM, "out of memory");
+        w = nl != NULL ? nl + 1 : w + n;
+    }
+    ms_spdx_free(e);
+    if (st != MS_OK) {
+        free(canon);
+        return st;
+    }
+    free(spec->license);
+    spec->license = canon;
+    return MS_OK;
+}

@@ -89,4 +89,12 @@ ms_status ms_bundle_manifest_hex(const char *path, const char *what,
 /* Append a line (a '\n' is added) to a malloc'd text; 0, or -1 on allocation failure. */
 int ms_text_append_line(char **text, const char *line);
 
+/*
+ * Set the spec's license from text given elsewhere (pack --license), parsed
+ * and canonicalized exactly as a spec file's license: an invalid expression
+ * is MS_E_USAGE "WHAT: unknown license 'Apache' at column 1 (did you mean
+ * 'Apache-2.0'?)"; deprecated ids add warnings.
+ */
+ms_status ms_spec_set_license(ms_spec *spec, const char *text, const char *what, ms_error *err);
+
 #endif

@@ -15,6 +15,7 @@
 #include "core/timefmt.h"
 #include "policy/spdx.h"
 #include "verify/audit.h"
+#include "verify/policy_check.h"
 
 #define AUDIT_VERSION 1
 
@@ -142,9 +143,11 @@ ms_status ms_audit_build(const ms_view *v, const char *bundle_path, const ms_rep
     const cJSON *ann = cJSON_GetObjectItemCaseSensitive(v->manifest, "annotations");
     a->created = str_at(ann, MS_ANN_CREATED);
 
-    /* Hashed while the bundle was read and checked: the file is read once. */
+    /* Hashed while the bundle was read and checked: the file is read once.
+     * verify --policy reads without the file hash unless a rule needs the
+     * bundle's size; it never renders, so the hash may stay empty there. */
     ms_status st;
-    if (v->layout == NULL || v->layout->file_hex[0] == '\0') {
+    if (v->layout == NULL) {
         ms_audit_free(a);
         return ms_fail(err, MS_E_USAGE, "%s: audit needs a view read with every blob hashed",
                        bundle_path);
@@ -751,10 +754,28 @@ ms_status ms_audit_bundle(const ms_audit_options *opt, char **out, ms_report **r
     ms_prog_leave(&pg);
     if (st != MS_OK)
         return st;
+    if (v->layout == NULL || v->layout->file_hex[0] == '\0') {
+        ms_view_free(v);
+        return ms_fail(err, MS_E_INTERNAL, "%s: the bundle was read without its file hash", path);
+    }
     int64_t t = opt->doc_time >= 0 ? opt->doc_time : (int64_t)time(NULL);
     ms_audit *a = NULL;
     st = ms_audit_build(v, path, opt->trust != NULL ? *report : NULL, t, &a, err);
     if (st != MS_OK) {
+        ms_view_free(v);
+        return st;
+    }
+    if (opt->policy != NULL && opt->format != MS_AUDIT_TEXT && opt->format != MS_AUDIT_JSON) {
+        ms_audit_free(a);
+        ms_view_free(v);
+        return ms_fail(err, MS_E_USAGE, "a policy's verdicts are shown in the text and json "
+                       "formats only");
+    }
+    ms_policy_results *pol = NULL;
+    if (opt->policy != NULL &&
+        (st = ms_policy_check_view(v, path, opt->policy, opt->trust != NULL ? *report : NULL,
+                                   at, 0, 0, &pol, err)) != MS_OK) {
+        ms_audit_free(a);
         ms_view_free(v);
         return st;
     }
@@ -765,6 +786,9 @@ ms_status ms_audit_bundle(const ms_audit_options *opt, char **out, ms_report **r
     case MS_AUDIT_CYCLONEDX: *out = ms_audit_render_cyclonedx(a); break;
     case MS_AUDIT_DOT: *out = ms_audit_render_dot(a); break;
     }
+    if (pol != NULL && *out != NULL)
+        *out = ms_policy_append_to_audit(*out, opt->format == MS_AUDIT_JSON, pol);
+    ms_policy_results_free(pol);
     ms_audit_free(a);
     ms_view_free(v);
     if (*out == NULL)

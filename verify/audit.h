@@ -52,7 +52,9 @@ typedef struct ms_audit_signer {
 typedef struct ms_audit {
     const ms_view *view;   /* name, version, manifest digest, files, compression */
     const char *bundle_path;
-    char bundle_hex[MS_SHA256_HEX_LEN + 1]; /* SHA-256 of the bundle file */
+    char bundle_hex[MS_SHA256_HEX_LEN + 1]; /* SHA-256 of the bundle file ("" when the view
+                                             * was read without MS_LAYOUT_HASH_FILE: then
+                                             * bundle_size is 0 and nothing may be rendered) */
     uint64_t bundle_size;
     const char *created;    /* the manifest's org.opencontainers.image.created, or NULL */
     char doc_time[32];      /* RFC 3339 UTC time of this audit (SOURCE_DATE_EPOCH or now) */

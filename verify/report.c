@@ -7,12 +7,14 @@
 
 #include "core/json.h"
 #include "core/text.h"
+#include "policy/policy.h"
 #include "verify/report.h"
 
 typedef struct check {
     char *name;
     char *detail;
     int ok;
+    int not_run; /* skipped because of an earlier failure: neither passed nor failed */
 } check;
 
 typedef struct roleline {
@@ -42,6 +44,10 @@ struct ms_report {
     roleline *roles;
     size_t role_count;
     int oom;
+    ms_policy_results *policy; /* verify --policy: owned */
+    char *policy_skipped;      /* why the policy was not run, or NULL */
+    int exit_status;           /* set by the caller, or -1: derived from the status */
+    cJSON *summary;            /* structured facts of a verified bundle, or NULL */
 };
 
 static char *dup_or_null(const char *s)
@@ -52,10 +58,12 @@ static char *dup_or_null(const char *s)
 ms_report *ms_report_new(const char *bundle_path)
 {
     ms_report *r = calloc(1, sizeof *r);
-    if (r != NULL && (r->bundle = dup_or_null(bundle_path)) == NULL) {
+    if (r != NULL && (r->bundle = dup_or_null(bundle_path)) == NULL && bundle_path != NULL) {
         free(r);
         return NULL;
     }
+    if (r != NULL)
+        r->exit_status = -1;
     return r;
 }
 
@@ -85,7 +93,48 @@ void ms_report_free(ms_report *r)
     free(r->manifest_digest);
     free(r->format_version);
     free(r->error);
+    ms_policy_results_free(r->policy);
+    free(r->policy_skipped);
+    cJSON_Delete(r->summary);
     free(r);
+}
+
+void ms_report_set_exit_status(ms_report *r, int status)
+{
+    if (r != NULL)
+        r->exit_status = status;
+}
+
+void ms_report_set_summary(ms_report *r, cJSON *summary)
+{
+    cJSON_Delete(r->summary);
+    r->summary = summary;
+}
+
+void ms_report_not_run(ms_report *r, const char *name, const char *why)
+{
+    size_t before = r->check_count;
+    ms_report_check(r, name, 0, "%s", why);
+    if (r->check_count > before)
+        r->checks[before].not_run = 1;
+}
+
+void ms_report_set_policy(ms_report *r, ms_policy_results *res)
+{
+    ms_policy_results_free(r->policy);
+    r->policy = res;
+}
+
+void ms_report_policy_skipped(ms_report *r, const char *why)
+{
+    free(r->policy_skipped);
+    if ((r->policy_skipped = strdup(why)) == NULL)
+        r->oom = 1;
+}
+
+const ms_policy_results *ms_report_policy(const ms_report *r)
+{
+    return r != NULL ? r->policy : NULL;
 }
 
 int ms_report_check(ms_report *r, const char *name, int ok, const char *fmt, ...)
@@ -110,6 +159,7 @@ int ms_report_check(ms_report *r, const char *name, int ok, const char *fmt, ...
     c[r->check_count].name = strdup(name);
     c[r->check_count].detail = strdup(buf);
     c[r->check_count].ok = ok != 0;
+    c[r->check_count].not_run = 0;
     if (c[r->check_count].name == NULL || c[r->check_count].detail == NULL)
         r->oom = 1;
     r->check_count++;
@@ -180,7 +230,7 @@ size_t ms_report_failures(const ms_report *r)
 {
     size_t n = 0;
     for (size_t i = 0; i < r->check_count; i++)
-        n += !r->checks[i].ok;
+        n += !r->checks[i].ok && !r->checks[i].not_run;
     return n;
 }
 
@@ -215,7 +265,17 @@ static const char *status_word(const ms_report *r)
 {
     if (r->error != NULL)
         return "error";
-    return ms_report_failures(r) == 0 ? "verified" : "rejected";
+    return ms_report_failures(r) == 0 && !ms_policy_results_blocking(r->policy) ? "verified"
+                                                                               : "rejected";
+}
+
+/* The exit status that goes with the report, unless the caller set one. */
+static int report_exit_status(const ms_report *r)
+{
+    if (r->exit_status >= 0)
+        return r->exit_status;
+    const char *w = status_word(r);
+    return strcmp(w, "verified") == 0 ? 0 : strcmp(w, "rejected") == 0 ? 1 : 3;
 }
 
 static char *render_json(const ms_report *r)
@@ -226,9 +286,13 @@ static char *render_json(const ms_report *r)
     ms_json_add_u64(o, "reportVersion", MS_REPORT_VERSION);
     cJSON_AddStringToObject(o, "tool", "modelseal");
     cJSON_AddStringToObject(o, "toolVersion", ms_version());
-    cJSON_AddStringToObject(o, "bundle", r->bundle);
+    if (r->bundle != NULL)
+        cJSON_AddStringToObject(o, "bundle", r->bundle);
+    else
+        cJSON_AddNullToObject(o, "bundle");
     cJSON_AddStringToObject(o, "status", status_word(r));
-    cJSON_AddBoolToObject(o, "verified", r->error == NULL && ms_report_failures(r) == 0);
+    cJSON_AddBoolToObject(o, "verified", strcmp(status_word(r), "verified") == 0);
+    ms_json_add_u64(o, "exitStatus", (uint64_t)report_exit_status(r));
     if (r->error != NULL)
         cJSON_AddStringToObject(o, "error", r->error);
     cJSON *m = cJSON_AddObjectToObject(o, "model");
@@ -275,11 +339,36 @@ static char *render_json(const ms_report *r)
         if (c == NULL)
             break;
         cJSON_AddStringToObject(c, "check", r->checks[i].name);
+        cJSON_AddStringToObject(c, "state", r->checks[i].not_run ? "not-run"
+                                            : r->checks[i].ok   ? "passed"
+                                                                : "failed");
         cJSON_AddBoolToObject(c, "ok", r->checks[i].ok);
         cJSON_AddStringToObject(c, "detail", r->checks[i].detail);
         cJSON_AddItemToArray(checks, c);
     }
     ms_json_add_u64(o, "failures", ms_report_failures(r));
+    if (r->summary != NULL) {
+        cJSON *dup = cJSON_Duplicate(r->summary, 1);
+        if (dup == NULL || !cJSON_AddItemToObject(o, "summary", dup)) {
+            cJSON_Delete(dup);
+            cJSON_Delete(o);
+            return NULL;
+        }
+    }
+    if (r->policy != NULL) {
+        cJSON *p = ms_policy_results_json(r->policy);
+        if (p == NULL || !cJSON_AddItemToObject(o, "policy", p)) {
+            cJSON_Delete(p);
+            cJSON_Delete(o);
+            return NULL;
+        }
+    } else if (r->policy_skipped != NULL) {
+        cJSON *p = cJSON_AddObjectToObject(o, "policy");
+        if (p != NULL) {
+            cJSON_AddStringToObject(p, "state", "not-run");
+            cJSON_AddStringToObject(p, "reason", r->policy_skipped);
+        }
+    }
     char *s = ms_json_print_pretty(o);
     cJSON_Delete(o);
     return s;
@@ -288,7 +377,7 @@ static char *render_json(const ms_report *r)
 static char *render_text(const ms_report *r)
 {
     ms_strbuf b = {0};
-    ms_strbuf_printf(&b, "bundle:    %s\n", ms_text_clean(r->bundle));
+    ms_strbuf_printf(&b, "bundle:    %s\n", r->bundle ? ms_text_clean(r->bundle) : "(none)");
     if (r->name != NULL)
         ms_strbuf_printf(&b, "model:     %s %s\n", ms_text_clean(r->name),
                   r->version != NULL ? ms_text_clean(r->version) : "?");
@@ -311,18 +400,44 @@ static char *render_text(const ms_report *r)
                       r->roles[i].valid);
     }
     for (size_t i = 0; i < r->check_count; i++)
-        ms_strbuf_printf(&b, "%-5s %s: %s\n", r->checks[i].ok ? "ok" : "FAIL", r->checks[i].name,
-                  ms_text_clean(r->checks[i].detail));
+        ms_strbuf_printf(&b, "%-5s %s: %s\n",
+                         r->checks[i].not_run ? "skip" : r->checks[i].ok ? "ok" : "FAIL",
+                         r->checks[i].name, ms_text_clean(r->checks[i].detail));
     if (r->error != NULL)
         ms_strbuf_printf(&b, "could not check: %s\n", ms_text_clean(r->error));
+    if (r->policy != NULL) {
+        char *t = ms_policy_results_text(r->policy);
+        if (t == NULL)
+            b.oom = 1;
+        else
+            ms_strbuf_printf(&b, "%s", t);
+        free(t);
+    } else if (r->policy_skipped != NULL) {
+        ms_strbuf_printf(&b, "policy:    not run: %s\n", ms_text_clean(r->policy_skipped));
+    }
     size_t f = ms_report_failures(r);
     if (r->error != NULL)
         ms_strbuf_printf(&b, "result: ERROR (bundle could not be fully checked)\n");
+    else if (f == 0 && ms_policy_results_blocking(r->policy))
+        ms_strbuf_printf(&b, "result: REJECTED (%zu checks passed; %zu policy rule%s failed)\n",
+                         r->check_count, r->policy->fail, r->policy->fail == 1 ? "" : "s");
     else if (f == 0)
         ms_strbuf_printf(&b, "result: VERIFIED (%zu checks passed)\n", r->check_count);
     else
         ms_strbuf_printf(&b, "result: REJECTED (%zu of %zu checks failed)\n", f, r->check_count);
     return ms_strbuf_take(&b);
+}
+
+char *ms_report_error_json(const char *bundle, int exit_status, const char *message)
+{
+    ms_report *r = ms_report_new(bundle);
+    if (r == NULL)
+        return NULL;
+    ms_report_set_error(r, message != NULL && message[0] ? message : "could not run");
+    r->exit_status = exit_status;
+    char *s = render_json(r);
+    ms_report_free(r);
+    return s;
 }
 
 char *ms_report_render(const ms_report *r, int json)
@@ -337,7 +452,8 @@ size_t ms_report_failed_details(const ms_report *r, char ***out)
     if (n == 0 || (*out = calloc(n, sizeof **out)) == NULL)
         return 0;
     for (size_t i = 0; i < r->check_count; i++)
-        if (!r->checks[i].ok && ((*out)[k] = strdup(r->checks[i].detail)) != NULL)
+        if (!r->checks[i].ok && !r->checks[i].not_run && k < n &&
+            ((*out)[k] = strdup(r->checks[i].detail)) != NULL)
             k++;
     return k;
 }

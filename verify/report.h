@@ -5,9 +5,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "modelseal/bundle.h"
+#include <cjson/cJSON.h>
 
-#define MS_REPORT_VERSION 1
+#include "modelseal/bundle.h"
+#include "modelseal/policy.h"
+
+#define MS_REPORT_VERSION 2
 
 ms_report *ms_report_new(const char *bundle_path);
 /* Record a check; the detail is printf-formatted.  Returns ok. */
@@ -34,6 +37,18 @@ typedef struct ms_report_sig {
 size_t ms_report_signature_count(const ms_report *r);
 /* Fill *out with verdict i; 0 when i is out of range. */
 int ms_report_signature_get(const ms_report *r, size_t i, ms_report_sig *out);
+
+/* A check that was not run because of an earlier failure (neither passed
+ * nor failed: not counted by ms_report_failures). */
+void ms_report_not_run(ms_report *r, const char *name, const char *why);
+/* Structured facts of a verified bundle (license, compression, lineage): owned. */
+void ms_report_set_summary(ms_report *r, cJSON *summary);
+
+/* verify --policy: attach the results (the report owns them), or say why the
+ * policy was not run (an earlier check failed). */
+void ms_report_set_policy(ms_report *r, ms_policy_results *res);
+void ms_report_policy_skipped(ms_report *r, const char *why);
+const ms_policy_results *ms_report_policy(const ms_report *r);
 
 /* Details of the failed checks as malloc'd strings; returns their count. */
 size_t ms_report_failed_details(const ms_report *r, char ***out);

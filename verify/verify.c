@@ -1,8 +1,8 @@
 /*
  * verify: every check, in the order of docs/bundle-format.md §11.2.  The
  * checks that need only the bundle come first (structure, digests, probes,
- * signatures), then the parents when asked for, and the rollback check last
- * of all: it records the release in the state only when no check before it
+ * signatures), then the parents when asked for, then the policy, and the
+ * rollback check last of all: it records the release in the state only when no check before it
  * failed, so a rejected bundle never changes what a later verify accepts.
  */
 #include <stdio.h>
@@ -11,7 +11,10 @@
 
 #include "core/error_internal.h"
 #include "core/progress.h"
+#include "policy/policy.h"
 #include "verify/parents.h"
+#include "verify/policy_check.h"
+#include "verify/report_summary.h"
 #include "verify/rollback.h"
 #include "verify/view.h"
 
@@ -88,6 +91,29 @@ ms_status ms_verify_view_read(const char *path, int read_flags, const ms_trust *
     return st;
 }
 
+/* verify --policy, once every check passed: judge the verified view. */
+static ms_status verify_policy(const ms_verify_options *opt, const ms_view *v, int64_t at,
+                               ms_report *r, ms_error *err)
+{
+    ms_policy_results *res = NULL;
+    ms_status st = ms_policy_check_view(v, opt->bundle_path, opt->policy, r, at,
+                                        opt->state_dir != NULL, opt->parent_path_count > 0,
+                                        &res, err);
+    if (st != MS_OK) {
+        ms_report_set_error(r, err != NULL ? err->message : ms_strerror(st));
+        return st;
+    }
+    ms_report_check(r, "policy", !ms_policy_results_blocking(res),
+                    "policy '%s' (%s mode): %zu pass, %zu fail, %zu warn, %zu not evaluated",
+                    ms_policy_name(opt->policy), res->audit ? "audit" : "enforce", res->pass,
+                    res->fail, res->warn, res->not_evaluated);
+    ms_report_set_policy(r, res);
+    if (ms_policy_results_blocking(res))
+        return ms_fail(err, MS_E_REJECTED, "%s: rejected by policy '%s': %zu rule(s) failed",
+                       opt->bundle_path, ms_policy_name(opt->policy), res->fail);
+    return MS_OK;
+}
+
 static ms_status verify(const ms_verify_options *opt, ms_report **report, ms_error *err)
 {
     if (opt == NULL || opt->bundle_path == NULL || report == NULL || opt->trust == NULL)
@@ -99,15 +125,43 @@ static ms_status verify(const ms_verify_options *opt, ms_report **report, ms_err
         return ms_fail(err, MS_E_NOMEM, "out of memory");
     *report = r;
     ms_view *v = NULL;
-    ms_status st = check_bundle(opt->bundle_path, MS_LAYOUT_HASH_BLOBS, opt->trust, at, r, &v,
-                                err);
-    /* Parents are verified only for a bundle that holds up itself. */
-    if (st == MS_OK && opt->parent_path_count > 0 && ms_report_failures(r) == 0 &&
-        (st = ms_parents_check(v, opt->parent_paths, opt->parent_path_count, opt->trust, at, r,
-                               err)) != MS_OK)
-        could_not_check(r, st, err);
+    /* A policy judging the bundle's size has it counted (and the file hashed)
+     * in the same single read; otherwise reading costs what it always did. */
+    int flags = MS_LAYOUT_HASH_BLOBS |
+                (opt->policy != NULL && ms_policy_needs_bundle_size(opt->policy)
+                     ? MS_LAYOUT_HASH_FILE
+                     : 0);
+    ms_status st = check_bundle(opt->bundle_path, flags, opt->trust, at, r, &v, err);
+    /* Parents and the policy judge only a bundle that holds up itself. */
+    const char *why = st != MS_OK ? "not run: the bundle could not be checked"
+                                  : "not run: the bundle failed verification";
+    if (opt->parent_path_count > 0) {
+        if (st == MS_OK && ms_report_failures(r) == 0) {
+            if ((st = ms_parents_check(v, opt->parent_paths, opt->parent_path_count, opt->trust,
+                                       at, r, err)) != MS_OK)
+                could_not_check(r, st, err);
+        } else {
+            ms_report_not_run(r, "parents", why);
+        }
+    }
+    if (opt->policy != NULL) {
+        if (st == MS_OK && ms_report_failures(r) == 0) {
+            /* A failed rule is a failed check: rollback below then commits nothing. */
+            ms_status ps = verify_policy(opt, v, at, r, err);
+            if (ps != MS_OK && ps != MS_E_REJECTED)
+                st = ps;
+        } else {
+            why = st != MS_OK ? "not run: the bundle could not be checked"
+                              : "not run: the bundle failed verification";
+            ms_report_policy_skipped(r, why + strlen("not run: "));
+            ms_report_not_run(r, "policy", why);
+        }
+    }
     if (st == MS_OK)
         st = finish(opt->bundle_path, v, opt->state_dir, at, r, err);
+    /* The structured summary describes verified bundles only. */
+    if (st == MS_OK && ms_report_summary_build(v, r) != MS_OK)
+        st = ms_fail(err, MS_E_NOMEM, "out of memory");
     ms_view_free(v);
     return st;
 }

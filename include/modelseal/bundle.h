@@ -129,7 +129,7 @@ ms_status ms_sign(const ms_sign_options *opt, ms_error *err);
 /*
  * A verification report: every check made, passed or failed, and a verdict
  * for every signature.  Rendered as text for people or as JSON (report
- * version 1, fields in docs/cli.md).
+ * version 2, fields in docs/cli.md).
  */
 typedef struct ms_report ms_report;
 
@@ -138,6 +138,15 @@ void ms_report_free(ms_report *r);
 size_t ms_report_failures(const ms_report *r);
 /* malloc'd rendering; json != 0 for the JSON report.  NULL on allocation failure. */
 char *ms_report_render(const ms_report *r, int json);
+/* The exit status the JSON report carries (exitStatus); by default derived
+ * from its status: 0 verified, 1 rejected, 3 error. */
+void ms_report_set_exit_status(ms_report *r, int status);
+/*
+ * A JSON report (same members) for a run that failed before any bundle was
+ * read: usage errors, an unusable trust file or policy.  status "error",
+ * the given exit status and message; bundle may be NULL.  malloc'd.
+ */
+char *ms_report_error_json(const char *bundle, int exit_status, const char *message);
 
 typedef struct ms_verify_options {
     const char *bundle_path;
@@ -151,6 +160,9 @@ typedef struct ms_verify_options {
     size_t parent_path_count;
     ms_progress_fn progress;       /* NULL: no progress calls (modelseal/progress.h) */
     void *progress_user;           /* handed to progress */
+    /* --policy (modelseal/policy.h): evaluated once every check passed; a
+     * failed rule in enforce mode makes ms_verify return MS_E_REJECTED */
+    const struct ms_policy *policy;
 } ms_verify_options;
 
 /*
@@ -206,6 +218,9 @@ typedef struct ms_audit_options {
     int64_t doc_time;        /* creation time written into the output; < 0: now */
     ms_progress_fn progress;       /* NULL: no progress calls (modelseal/progress.h) */
     void *progress_user;           /* handed to progress */
+    /* --policy (text and json formats): the policy's verdicts are added beside
+     * the license picture; they do not change the status */
+    const struct ms_policy *policy;
 } ms_audit_options;
 
 /*

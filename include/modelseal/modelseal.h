@@ -14,5 +14,6 @@
 #include "modelseal/oms.h"
 #include "modelseal/progress.h"
 #include "modelseal/export.h"
+#include "modelseal/policy.h"
 
 #endif

@@ -25,7 +25,7 @@ run 0 "$M" verify tiny-1.0.0.mseal --trust alice.pub --json
 "$PY" - "$WORK/.out" "$manifest" "$keyid" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))
-assert r["reportVersion"] == 1, r
+assert r["reportVersion"] == 2, r
 assert r["verified"] is True and r["status"] == "verified" and r["failures"] == 0, r
 assert r["model"] == {"name": "tiny", "version": "1.0.0", "manifestDigest": sys.argv[2],
                       "formatVersion": "1"}, r["model"]

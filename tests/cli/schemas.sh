@@ -19,7 +19,7 @@ def check(schema, doc, want_valid=True):
     errors = list(jsonschema.Draft202012Validator(s).iter_errors(doc))
     assert (not errors) == want_valid, (schema, [e.message for e in errors])
 for f in ("ok.json", "bad.json", "err.json"):
-    check("verify-report-v1.schema.json", json.load(open(f)))
+    check("verify-report-v2.schema.json", json.load(open(f)))
 assert json.load(open("err.json"))["status"] == "error"
 assert json.load(open("bad.json"))["status"] == "rejected"
 for f in ("inspect.json", "inspect-bad.json"):
@@ -35,6 +35,6 @@ check("metadata-v1.schema.json", doc)
 # The schemas are not vacuous.
 check("metadata-v1.schema.json", dict(doc, version="v1"), want_valid=False)
 check("metadata-v1.schema.json", dict(doc, extra=1), want_valid=False)
-check("verify-report-v1.schema.json", dict(json.load(open("ok.json")), status="fine"), want_valid=False)
+check("verify-report-v2.schema.json", dict(json.load(open("ok.json")), status="fine"), want_valid=False)
 PY
 echo "schemas: ok"

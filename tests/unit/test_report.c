@@ -89,7 +89,7 @@ static void test_rejected(void)
     cJSON *j = render_json(r);
     CHECK(j != NULL);
     if (j != NULL) {
-        CHECK_INT(jint(j, "reportVersion"), 1);
+        CHECK_INT(jint(j, "reportVersion"), 2);
         CHECK_STR(jstr(j, "tool"), "modelseal");
         CHECK_STR(jstr(j, "toolVersion"), ms_version());
         CHECK_STR(jstr(j, "bundle"), "bundles/model.tar");
@@ -115,9 +115,38 @@ static void test_rejected(void)
         CHECK_STR(jstr(c1, "check"), "blob-digest");
         CHECK_INT(jbool(c1, "ok"), 0);
         CHECK_STR(jstr(c1, "detail"), "blob sha256:def: 3 bytes differ");
-        CHECK_INT(cJSON_GetArraySize(c1), 3);
+        CHECK_STR(jstr(c1, "state"), "failed");
+        CHECK_STR(jstr(c0, "state"), "passed");
+        CHECK_INT(cJSON_GetArraySize(c1), 4);
+        CHECK_INT(jint(j, "exitStatus"), 1);
         cJSON_Delete(j);
     }
+    /* A check not run is neither passed nor failed. */
+    ms_report_not_run(r, "policy", "not run: the bundle failed verification");
+    CHECK_INT(ms_report_failures(r), 1);
+    char *nr = ms_report_render(r, 1);
+    CHECK_CONTAINS(nr, "\"state\":\t\"not-run\"");
+    free(nr);
+    nr = ms_report_render(r, 0);
+    CHECK_CONTAINS(nr, "skip  policy: not run: the bundle failed verification\n");
+    free(nr);
+    ms_report_set_exit_status(r, 3);
+    nr = ms_report_render(r, 1);
+    CHECK_CONTAINS(nr, "\"exitStatus\":\t3");
+    free(nr);
+    /* The report of a run that never read a bundle. */
+    char *ej = ms_report_error_json(NULL, 2, "unknown option '--x'");
+    cJSON *e = ej != NULL ? cJSON_Parse(ej) : NULL;
+    CHECK(e != NULL);
+    if (e != NULL) {
+        CHECK(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(e, "bundle")));
+        CHECK_STR(jstr(e, "status"), "error");
+        CHECK_INT(jint(e, "exitStatus"), 2);
+        CHECK_STR(jstr(e, "error"), "unknown option '--x'");
+        CHECK_INT(jint(e, "reportVersion"), 2);
+        cJSON_Delete(e);
+    }
+    free(ej);
 
     char **details = NULL;
     CHECK_INT(ms_report_failed_details(r, &details), 1);
