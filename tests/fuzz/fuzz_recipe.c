@@ -16,7 +16,8 @@
  *     and a name: a one-rule recipe with that glob is accepted exactly when
  *     the glob is 1 to 1024 bytes of UTF-8 and well-formed by the
  *     reference, and then matches the name exactly when the reference does;
- *   - a prune text that parses formats to a text that parses to the same
+ *   - a prune text parses exactly when it is in the documented grammar, to
+ *     its value, and formats to a text that parses to the same
  *     specification and formats to itself;
  *   - replaying the checked-in corpus, a seed named valid-* parses.
  */
@@ -202,6 +203,40 @@ static int refusal(ms_status st)
     return st == MS_E_FORMAT || st == MS_E_USAGE || st == MS_E_UNSUPPORTED || st == MS_E_LIMIT;
 }
 
+/*
+ * The prune grammar of docs/compression.md: none, 2:4, or magnitude:S with
+ * S one of 0, 1, 0.D to 0.DDDDDD, 1.0 to 1.000000.  Returns -1 when the text
+ * is not in it, else the fraction in millionths.
+ */
+static long ref_prune(const char *t, int *kind)
+{
+    *kind = MS_PRUNE_NONE;
+    if (strcmp(t, "none") == 0)
+        return 0;
+    *kind = MS_PRUNE_2_4;
+    if (strcmp(t, "2:4") == 0)
+        return 0;
+    *kind = MS_PRUNE_MAGNITUDE;
+    if (strncmp(t, "magnitude:", 10) != 0)
+        return -1;
+    t += 10;
+    if (t[0] != '0' && t[0] != '1')
+        return -1;
+    long units = t[0] - '0', frac = 0, scale = 100000;
+    t++;
+    if (*t == '.') {
+        size_t digits = strspn(t + 1, "0123456789");
+        if (digits < 1 || digits > 6 || t[1 + digits] != '\0')
+            return -1;
+        for (size_t i = 0; i < digits; i++, scale /= 10)
+            frac += (t[1 + i] - '0') * scale;
+    } else if (*t != '\0') {
+        return -1;
+    }
+    long m = units * 1000000 + frac;
+    return m <= 1000000 ? m : -1;
+}
+
 static void check_prune_text(const char *text)
 {
     ms_error err;
@@ -209,11 +244,17 @@ static void check_prune_text(const char *text)
     ms_prune_spec p, q;
     ms_status st = ms_prune_parse(text, &p, &err);
     fuzz_check_error(st, &err);
+    int kind;
+    long want = ref_prune(text, &kind);
+    if ((st == MS_OK) != (want >= 0))
+        abort();
     if (st != MS_OK) {
         if (st != MS_E_USAGE)
             abort();
         return;
     }
+    if ((int)p.kind != kind || (kind == MS_PRUNE_MAGNITUDE && p.fraction != (double)want / 1e6))
+        abort();
     if (p.kind == MS_PRUNE_MAGNITUDE && !(p.fraction >= 0.0 && p.fraction <= 1.0))
         abort();
     char a[32], b[32];
@@ -343,13 +384,42 @@ static void check_choices(ms_recipe *r, ms_recipe *again, const cJSON *doc)
     free(used);
 }
 
+/* Checks every prune text of the input document; 0 when one is outside the grammar. */
+static int input_prunes_ok(const uint8_t *data, size_t size)
+{
+    cJSON *doc = NULL;
+    ms_error err;
+    ms_error_clear(&err);
+    if (ms_json_parse((const char *)data, size, "input", &doc, &err) != MS_OK)
+        return 1;
+    int ok = 1, kind;
+    const cJSON *p = cJSON_GetObjectItemCaseSensitive(doc, "prune"), *rule;
+    if (cJSON_IsString(p)) {
+        check_prune_text(p->valuestring);
+        ok &= ref_prune(p->valuestring, &kind) >= 0;
+    }
+    cJSON_ArrayForEach(rule, cJSON_GetObjectItemCaseSensitive(doc, "rules"))
+    {
+        p = cJSON_GetObjectItemCaseSensitive(rule, "prune");
+        if (cJSON_IsString(p)) {
+            check_prune_text(p->valuestring);
+            ok &= ref_prune(p->valuestring, &kind) >= 0;
+        }
+    }
+    cJSON_Delete(doc);
+    return ok;
+}
+
 static void check_recipe(const uint8_t *data, size_t size)
 {
     ms_error err;
     ms_error_clear(&err);
     ms_recipe *r = NULL;
+    int prunes_ok = input_prunes_ok(data, size);
     ms_status st = ms_recipe_parse((const char *)data, size, "recipe.json", &r, &err);
     fuzz_check_error(st, &err);
+    if (st == MS_OK && !prunes_ok)
+        abort();
     if (st != MS_OK) {
         if (!refusal(st) || r != NULL || fuzz_input_is_valid_seed())
             abort();

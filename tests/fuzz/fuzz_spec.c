@@ -14,8 +14,8 @@
  *     canonical (ms_spdx_parse() gives it back unchanged); at most
  *     MS_SPEC_MAX_ENTRIES authors, base models and datasets; each base model
  *     has a digest and a known relation, each dataset a known role and a
- *     digest or a URI, the digest of a dataset path is that of the file or
- *     directory; a recipe parses as a recipe; warnings are sanitized lines;
+ *     digest or a URI; a digest the spec states is the one recorded, and
+ *     that of a dataset path is the file's or directory's; a recipe parses as a recipe; warnings are sanitized lines;
  *   - replaying the checked-in corpus, a seed named valid-* parses.
  * Inputs naming a dataset path or parent bundle that is absolute or holds a
  * ".." component are skipped: the spec's author may name any local file,
@@ -225,16 +225,37 @@ static void check_spec(const ms_spec *s, const uint8_t *data, size_t size)
     }
 }
 
-/* The path datasets of the seeds: their digests are the ones ms_dataset_digest() gives. */
-static void check_dataset_paths(const ms_spec *s, const cJSON *root)
+/* A digest the document states is the one recorded: "sha256:" + hex. */
+static void check_stated_digest(const cJSON *item, const char *hex)
 {
-    const cJSON *arr = cJSON_GetObjectItemCaseSensitive(root, "datasets"), *it;
+    const cJSON *d = cJSON_GetObjectItemCaseSensitive(item, "digest");
+    if (d != NULL && (!cJSON_IsString(d) || strncmp(d->valuestring, "sha256:", 7) != 0 ||
+                      strcmp(d->valuestring + 7, hex) != 0))
+        abort();
+}
+
+/*
+ * Digests: those stated are the ones recorded, and a dataset path's is the
+ * one ms_dataset_digest() gives.
+ */
+static void check_digests(const ms_spec *s, const cJSON *root)
+{
+    const cJSON *arr = cJSON_GetObjectItemCaseSensitive(root, "baseModels"), *it;
     size_t i = 0;
+    cJSON_ArrayForEach(it, arr)
+    {
+        if (i >= s->base_model_count)
+            abort();
+        check_stated_digest(it, s->base_models[i++].hex);
+    }
+    arr = cJSON_GetObjectItemCaseSensitive(root, "datasets");
+    i = 0;
     cJSON_ArrayForEach(it, arr)
     {
         const cJSON *p = cJSON_GetObjectItemCaseSensitive(it, "path");
         if (i >= s->dataset_count)
             abort();
+        check_stated_digest(it, s->datasets[i].hex);
         if (cJSON_IsString(p)) {
             char full[4200], hex[MS_SHA256_HEX_LEN + 1];
             snprintf(full, sizeof full, "%s/%s", g_dir, p->valuestring);
@@ -296,7 +317,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (parsed == NULL || loaded == NULL)
             abort();
         check_spec(parsed, data, size);
-        check_dataset_paths(parsed, root);
+        check_digests(parsed, root);
         same_spec(parsed, loaded);
     }
     ms_spec_free(loaded);

@@ -268,7 +268,7 @@ Some prose.
 write(C, "valid-other-license.md", "---\nlicense: other\nlicense_name: llama3.1\nbase_model: [a/b, 'c/d', \"e\\tf\"]\n...\n")
 write(C, "valid-bom-crlf.md", "\ufeff---\r\nlicense: mit\r\ndatasets: []\r\n---\r\n")
 write(C, "valid-quotes.md", "---\nlicense: 'it''s \"mine\"'\nlicense_name: \"a\\\\b\\/c\\t\"\nbase_model_relation: merge\n---\n")
-write(C, "valid-unknown-license.md", "---\nlicense: not-a-license\nbase_model_relation: remix\ndatasets:\n  - bad id!\n  - ok/id\n---\n")
+write(C, "valid-unknown-license.md", "---\nlicense: not-a-license\nbase_model_relation: remix\ndatasets:\n  - bad id!\n  - ok/id\n  - a/b/c\n  - ../x\n---\n")
 write(C, "valid-nested-skipped.md", "---\ncard:\n  license: skipped\n  datasets:\n    - x\nlicense: cc-by-4.0\n---\n")
 write(C, "no-front-matter.md", "# Title\n\nlicense: mit\n")
 write(C, "unclosed.md", "---\nlicense: mit\n")
