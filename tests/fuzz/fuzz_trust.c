@@ -117,13 +117,22 @@ static void check_set(const ms_trust *t, int is_file)
     }
 }
 
+static char *g_pub_path;
+
+static void remove_pub(void)
+{
+    fuzz_tmp_remove(g_pub_path);
+}
+
+/* The fixed key as a file, written once and removed at exit. */
 static char *fuzz_pub_path(void)
 {
-    static char *path;
-    if (path == NULL)
-        path = fuzz_tmp_write("fuzz-trust-pub", (const uint8_t *)fuzz_pub_text,
-                              strlen(fuzz_pub_text));
-    return path;
+    if (g_pub_path == NULL) {
+        g_pub_path = fuzz_tmp_write("fuzz-trust-pub", (const uint8_t *)fuzz_pub_text,
+                                    strlen(fuzz_pub_text));
+        atexit(remove_pub);
+    }
+    return g_pub_path;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
