@@ -102,6 +102,8 @@ static int add_fmt(strlist *l, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
+    /* Warnings quote the bundle; a cut may split a character (JSON needs UTF-8). */
+    ms_text_sanitize(buf, sizeof buf);
     return strlist_add(l, buf);
 }
 
