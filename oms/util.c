@@ -73,6 +73,8 @@ int ms_oms_strlist_addf(ms_oms_strlist *l, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
+    /* Warnings quote the bundle; a cut may split a character (JSON needs UTF-8). */
+    ms_text_sanitize(buf, sizeof buf);
     return ms_oms_strlist_add(l, buf);
 }
 
