@@ -76,6 +76,24 @@ int ms_direct_off(int fd)
     return -1;
 }
 
+int ms_write_all(int fd, const void *p, size_t n)
+{
+    const unsigned char *b = p;
+    while (n > 0) {
+        ssize_t w = write(fd, b, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            if (w == 0)
+                errno = ENOSPC;
+            return -1;
+        }
+        b += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
 ms_status ms_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode,
                                ms_error *err)
 {
@@ -83,19 +101,10 @@ ms_status ms_write_file_atomic(const char *path, const void *data, size_t len, m
     ms_status st = ms_outfile_open(path, mode, &o, err);
     if (st != MS_OK)
         return st;
-    int fd = ms_outfile_fd(o);
-    const char *p = data;
-    size_t done = 0;
-    while (done < len) {
-        ssize_t w = write(fd, p + done, len - done);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w < 0) {
-            st = ms_fail(err, MS_E_IO, "%s: write failed: %s", path, strerror(errno));
-            ms_outfile_free(o);
-            return st;
-        }
-        done += (size_t)w;
+    if (ms_write_all(ms_outfile_fd(o), data, len) != 0) {
+        st = ms_fail(err, MS_E_IO, "%s: write failed: %s", path, strerror(errno));
+        ms_outfile_free(o);
+        return st;
     }
     st = ms_outfile_commit(o, 1, err);
     ms_outfile_free(o);

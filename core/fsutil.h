@@ -23,6 +23,12 @@ ms_status ms_read_file(const char *path, size_t max, char **buf, size_t *len, ms
  */
 int ms_direct_off(int fd);
 
+/*
+ * Write all n bytes to fd, retrying after EINTR and short writes.  0, or -1
+ * with errno (ENOSPC when write() stops making progress).
+ */
+int ms_write_all(int fd, const void *p, size_t n);
+
 /* Write len bytes to path atomically (core/outfile.h: a nameless file linked into place). */
 ms_status ms_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode,
                                ms_error *err);

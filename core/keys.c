@@ -38,6 +38,7 @@
 #include "core/base64.h"
 #include "core/digest.h"
 #include "core/error_internal.h"
+#include "core/fsutil.h"
 #include "core/outfile.h"
 #include "core/safeopen.h"
 #include "modelseal/keys.h"
@@ -1719,18 +1720,10 @@ static ms_status write_new_file(const char *path, mode_t mode, const char *data,
     ms_status st = ms_outfile_open(path, mode, &o, err);
     if (st != MS_OK)
         return st;
-    int fd = ms_outfile_fd(o);
-    size_t done = 0;
-    while (done < len) {
-        ssize_t w = write(fd, data + done, len - done);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0) {
-            int e = w < 0 ? errno : ENOSPC;
-            ms_outfile_free(o);
-            return ms_fail(err, MS_E_IO, "%s: write failed: %s", path, strerror(e));
-        }
-        done += (size_t)w;
+    if (ms_write_all(ms_outfile_fd(o), data, len) != 0) {
+        int e = errno;
+        ms_outfile_free(o);
+        return ms_fail(err, MS_E_IO, "%s: write failed: %s", path, strerror(e));
     }
     st = ms_outfile_commit(o, 0, err);
     ms_outfile_free(o);

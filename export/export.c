@@ -20,6 +20,7 @@
 
 #include "core/digest.h"
 #include "core/error_internal.h"
+#include "core/fsutil.h"
 #include "core/progress.h"
 #include "core/outfile.h"
 #include "core/tar.h"
@@ -33,16 +34,8 @@ int ms_export_ends_with(const char *s, const char *suffix)
 
 ms_status ms_export_write(int fd, const void *p, size_t n, const char *what, ms_error *err)
 {
-    const uint8_t *b = p;
-    while (n > 0) {
-        ssize_t w = write(fd, b, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w < 0)
-            return ms_fail(err, MS_E_IO, "%s: write failed: %s", what, strerror(errno));
-        b += w;
-        n -= (size_t)w;
-    }
+    if (ms_write_all(fd, p, n) != 0)
+        return ms_fail(err, MS_E_IO, "%s: write failed: %s", what, strerror(errno));
     return MS_OK;
 }
 

@@ -170,15 +170,8 @@ static ms_status target_open(int dirfd, target *t, swept *sw, ms_error *err)
 
 static ms_status write_all(int fd, const uint8_t *p, size_t n, const char *what, ms_error *err)
 {
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w < 0)
-            return ms_fail(err, MS_E_IO, "'%s': write failed: %s", what, strerror(errno));
-        p += w;
-        n -= (size_t)w;
-    }
+    if (ms_write_all(fd, p, n) != 0)
+        return ms_fail(err, MS_E_IO, "'%s': write failed: %s", what, strerror(errno));
     return MS_OK;
 }
 
